@@ -1,0 +1,46 @@
+"""What the archive reports back about one recorded file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from branchflow.validate.issues import Issue
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A 撞单: a phone already registered by another branch."""
+
+    masked_phone: str  # 前三后四; all the claimant may learn
+    owner_branch: str
+    claimant_branch: str
+    cell: str  # where the claimant's row is, "客户档案!C9"
+    within_protection: bool  # False: protection expired, ownership moved to the claimant
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    file_id: int
+    sha256: str
+    folder: str
+    relative: str
+    kind: str
+    period: str | None
+    status: str  # accepted / rejected / duplicate
+    received_at: datetime
+    original_path: str
+    cleared: bool  # feedback written and the inbox file removed
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    file_id: int
+    status: str  # accepted / rejected / duplicate
+    new_customers: int = 0
+    updated_customers: int = 0
+    unchanged_customers: int = 0
+    followups_added: int = 0
+    followups_known: int = 0  # already in the archive from an earlier drop of the same workbook
+    conflicts: tuple[Conflict, ...] = ()
+    issues: tuple[Issue, ...] = field(default=())  # warnings the archive adds (撞单, masked matches)

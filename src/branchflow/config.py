@@ -1,0 +1,282 @@
+"""Read branchflow.toml once into a frozen Settings; nothing else reads the file or the environment."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from branchflow.errors import ConfigError
+
+CONFIG_NAME = "branchflow.toml"
+SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
+RECEIPTS_DIR = "回执"
+BLANKS_DIR = "空白模板"
+RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR})
+
+
+@dataclass(frozen=True)
+class Branch:
+    name: str
+    city: str
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    county: str
+    town: str
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    receives: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When one deliverable kind is due; see the [calendar] comments in branchflow.toml."""
+
+    kind: str
+    time: time
+    day: int | None = None  # day of month
+    weekday: int | None = None  # ISO weekday, 1 = Monday
+    final_day: int | None = None
+    final_time: time | None = None
+    meeting_day: int | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_unpacked_bytes: int = 500 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    workspace: Path
+    company: str
+    home_province: str
+    timezone: ZoneInfo
+    protection_days: int
+    hq_folder: str
+    branches: tuple[Branch, ...]
+    projects: tuple[Project, ...]
+    departments: tuple[Department, ...]
+    calendar: tuple[Deadline, ...]
+    store_url: str
+    originals_dir: Path
+    limits: Limits = field(default_factory=Limits)
+    phone_display: str = "masked"
+    scope_counties: tuple[str, ...] = ()
+    now_override: datetime | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return self.workspace / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.workspace / "outbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.outbox / "archive"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.outbox / "reports"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.workspace / "store"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.workspace / "templates"
+
+    @property
+    def branch_names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.branches)
+
+    @property
+    def project_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.projects)
+
+    def now(self) -> datetime:
+        """The current time in the configured zone (BRANCHFLOW_NOW when set)."""
+        if self.now_override is not None:
+            return self.now_override
+        return datetime.now(self.timezone)
+
+
+def load_settings(
+    workspace: Path, now: str | None = None, store_url: str | None = None
+) -> Settings:
+    """Load `<workspace>/branchflow.toml`; `now` and `store_url` are the environment overrides."""
+    path = workspace / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"{workspace} 不是 branchflow 工作区（缺少 {CONFIG_NAME}）；"
+            f"请用 -w 指定工作区，或先运行 branchflow init {workspace}"
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} 格式有误：{exc}") from exc
+    return parse_settings(raw, workspace.resolve(), now=now, store_url=store_url)
+
+
+def parse_settings(
+    raw: dict[str, Any], workspace: Path, now: str | None = None, store_url: str | None = None
+) -> Settings:
+    company = _table(raw, "company")
+    tz = _zone(str(company.get("timezone", "Asia/Shanghai")))
+    store = _table(raw, "store")
+    intake = _table(raw, "intake")
+    branches = tuple(
+        Branch(_text(b, "name", "branches"), _text(b, "city", "branches"))
+        for b in _list(raw, "branches")
+    )
+    if not branches:
+        raise ConfigError(f"{CONFIG_NAME}：至少需要一个 [[branches]]（分中心）")
+    _unique([b.name for b in branches], "分中心 name")
+    projects = tuple(
+        Project(
+            _text(p, "name", "projects"),
+            str(p.get("county", "")).strip(),
+            _text(p, "town", "projects"),
+        )
+        for p in _list(raw, "projects")
+    )
+    _unique([p.name for p in projects], "项目 name")
+    departments = tuple(
+        Department(_text(d, "name", "departments"), tuple(str(x) for x in d.get("receives", ())))
+        for d in _list(raw, "departments")
+    )
+    hq_folder = str(company.get("hq_folder", "总部"))
+    if hq_folder in {b.name for b in branches}:
+        raise ConfigError(f"{CONFIG_NAME}：总部文件夹名“{hq_folder}”与某个分中心重名")
+    return Settings(
+        workspace=workspace,
+        company=str(company.get("name", "黔龙阳光地产营销中心")),
+        home_province=str(company.get("home_province", "贵州省")),
+        timezone=tz,
+        protection_days=_int(company.get("protection_days", 90), "company.protection_days"),
+        hq_folder=hq_folder,
+        branches=branches,
+        projects=projects,
+        departments=departments,
+        calendar=_calendar(_table(raw, "calendar")),
+        store_url=(store_url or str(store.get("url", "")) or "").strip(),
+        originals_dir=_path(workspace, str(store.get("originals", "")), "store/originals"),
+        limits=Limits(
+            max_file_bytes=_int(intake.get("max_file_mb", 50), "intake.max_file_mb") * 1024**2,
+            max_unpacked_bytes=_int(intake.get("max_unpacked_mb", 500), "intake.max_unpacked_mb")
+            * 1024**2,
+            max_compression_ratio=float(intake.get("max_compression_ratio", 200)),
+        ),
+        phone_display=str(_table(raw, "reports").get("phone_display", "masked")),
+        scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
+        now_override=parse_now(now, tz) if now else None,
+    )
+
+
+def parse_now(text: str, tz: ZoneInfo) -> datetime:
+    """BRANCHFLOW_NOW: ISO 8601; a naive time is taken in the configured zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"BRANCHFLOW_NOW={text!r} 不是 ISO 8601 时间，应如 2026-11-26T09:30"
+        ) from exc
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+DEFAULT_CALENDAR = {
+    "monthly": {"day": 25, "time": "23:59", "final_day": 28, "final_time": "17:00"},
+    "market": {"day": 28, "time": "23:59"},
+    "weekly": {"weekday": 1, "time": "23:59"},
+    "hq_briefing": {"day": 2, "time": "23:59", "meeting_day": 3},
+}
+
+
+def _calendar(raw: dict[str, Any]) -> tuple[Deadline, ...]:
+    merged = {kind: {**rule, **raw.get(kind, {})} for kind, rule in DEFAULT_CALENDAR.items()}
+    deadlines = []
+    for kind, rule in merged.items():
+        deadlines.append(
+            Deadline(
+                kind=kind,
+                time=_clock(rule.get("time", "23:59"), f"calendar.{kind}.time"),
+                day=rule.get("day"),
+                weekday=rule.get("weekday"),
+                final_day=rule.get("final_day"),
+                final_time=_clock(rule["final_time"], f"calendar.{kind}.final_time")
+                if "final_time" in rule
+                else None,
+                meeting_day=rule.get("meeting_day"),
+            )
+        )
+    return tuple(deadlines)
+
+
+def _clock(value: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为 HH:MM，如 17:00") from exc
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{CONFIG_NAME}：未知时区 {name!r}，应如 Asia/Shanghai") from exc
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{CONFIG_NAME}：[{key}] 应为一个表")
+    return value
+
+
+def _list(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{CONFIG_NAME}：{key} 应写成 [[{key}]] 表格数组")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = str(table.get(key, "")).strip()
+    if not value:
+        raise ConfigError(f"{CONFIG_NAME}：[[{where}]] 中有一项缺少 {key}")
+    if any(ch in value for ch in '/\\:*?"<>|') or value.startswith("."):
+        raise ConfigError(f"{CONFIG_NAME}：[[{where}]] {key} = {value!r} 含有不能用于文件名的字符")
+    return value
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为正整数")
+    return value
+
+
+def _unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{CONFIG_NAME}：{what} “{name}”重复")
+        seen.add(name)
+
+
+def _path(workspace: Path, value: str, default: str) -> Path:
+    path = Path(value.strip()) if value.strip() else Path(default)
+    return path if path.is_absolute() else workspace / path

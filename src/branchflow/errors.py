@@ -1,0 +1,17 @@
+"""The one small tree of operational failures (data problems are Issues, never exceptions)."""
+
+
+class BranchflowError(Exception):
+    """An operational failure; its message names what went wrong and what to do next."""
+
+
+class ConfigError(BranchflowError):
+    """branchflow.toml (or an override) is missing or wrong."""
+
+
+class WorkspaceError(BranchflowError):
+    """The workspace folder is missing or not usable."""
+
+
+class StoreError(BranchflowError):
+    """The archive database or the originals folder cannot be used."""

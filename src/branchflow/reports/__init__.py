@@ -1,0 +1,1 @@
+"""Word documents HQ reads (rendered from templates/word/)."""

@@ -1,0 +1,1 @@
+"""Template definitions and the blank .xlsx generator."""
