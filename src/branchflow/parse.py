@@ -147,6 +147,9 @@ def _find_table(
         header = _header_row(grid, titles, table)
         if header is not None:
             return _read_table(table, definition, grid, header, titles)
+    empty = ParsedTable(table.key, order[0] if order else "", 0, {}, (), (), ())
+    if table.optional:
+        return empty, []
     expected = "、".join(f.title for f in table.fields if f.required)
     issue = Issue(
         "table.missing",
@@ -155,7 +158,6 @@ def _find_table(
         sheet=order[0] if order else "",
         field=table.title,
     )
-    empty = ParsedTable(table.key, order[0] if order else "", 0, {}, (), (), ())
     return empty, [issue]
 
 

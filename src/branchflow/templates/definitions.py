@@ -51,6 +51,7 @@ class Table:
     key_fields: tuple[str, ...]  # the data area ends at the last row with a value in one of these
     row_labels: tuple[str, ...] = ()  # pre-filled first-column labels (the KPI tables)
     blank_rows: int = 20  # empty formatted rows in the blank template
+    optional: bool = False  # staff may leave the whole table (or its sheet) out
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -202,7 +203,14 @@ CUSTOMERS = TemplateDef(
         ),
         Sheet(
             "跟进记录",
-            tables=(Table("followups", "跟进记录", FOLLOW_UP_FIELDS, ("phone",), blank_rows=200),),
+            tables=(Table(
+                    "followups",
+                    "跟进记录",
+                    FOLLOW_UP_FIELDS,
+                    ("phone",),
+                    blank_rows=200,
+                    optional=True,
+                ),,),
         ),
     ),
     instructions=(
@@ -265,11 +273,14 @@ MONTHLY = TemplateDef(
         Sheet(
             "下月计划",
             tables=(
-                Table("targets", "下月目标", TARGET_FIELDS, ("kpi",), row_labels=KPIS),
+                Table("targets", "下月目标", TARGET_FIELDS, ("kpi",), row_labels=KPIS, optional=True),
                 Table("plan", "下月工作计划", PLAN_FIELDS, ("item",), blank_rows=15),
             ),
         ),
-        Sheet("招商商家", tables=(Table("merchants", "招商商家", MERCHANT_FIELDS, ("name",)),)),
+        Sheet(
+            "招商商家",
+            tables=(Table("merchants", "招商商家", MERCHANT_FIELDS, ("name",), optional=True),),
+        ),
     ),
     instructions=(
         "每月 25 日前报送本月总结及下月计划；28 日 17:00 为月报统计截止时间。",
@@ -319,6 +330,7 @@ MARKET = TemplateDef(
                         Field("note", "说明", width=30),
                     ),
                     ("industry",),
+                    optional=True,
                 ),
             ),
         ),
