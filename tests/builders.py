@@ -43,7 +43,9 @@ def make_workbook(
     return out.getvalue()
 
 
-def customers_workbook(rows: Sequence[Sequence[Any]], header: Sequence[str] = CUSTOMER_HEADER, **kw: Any) -> bytes:
+def customers_workbook(
+    rows: Sequence[Sequence[Any]], header: Sequence[str] = CUSTOMER_HEADER, **kw: Any
+) -> bytes:
     """A 客户档案 sheet with a header block, a blank row, the header row (row 4) and data."""
     sheet = [("分中心：", "东莞分中心", "填报人：", "罗明"), (), tuple(header), *rows]
     return make_workbook({"客户档案": [("客户档案",), *sheet]}, **kw)

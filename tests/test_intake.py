@@ -3,18 +3,26 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from builders import customers_workbook, zip_bytes
 
 from branchflow.config import Limits
 from branchflow.intake import examine, is_litter
+from builders import customers_workbook, zip_bytes
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.mark.parametrize(
     "name",
-    ["~$客户档案.xlsx", ".~lock.客户档案.xlsx#", "Thumbs.db", "desktop.ini", "._客户档案.xlsx",
-     "8F2A1C30", "~WRL0001.tmp", ".DS_Store"],
+    [
+        "~$客户档案.xlsx",
+        ".~lock.客户档案.xlsx#",
+        "Thumbs.db",
+        "desktop.ini",
+        "._客户档案.xlsx",
+        "8F2A1C30",
+        "~WRL0001.tmp",
+        ".DS_Store",
+    ],
 )
 def test_office_and_os_litter_is_ignored(name: str) -> None:
     assert is_litter(name)
@@ -39,7 +47,9 @@ def code_of(tmp_path: Path, name: str, data: bytes, limits: Limits | None = None
 
 
 def test_a_good_workbook_is_identified_and_hashed(tmp_path: Path) -> None:
-    data = customers_workbook([("张三", "13812345678", "湄潭县", "永兴镇", "A", "2026-11-03", "罗明")])
+    data = customers_workbook(
+        [("张三", "13812345678", "湄潭县", "永兴镇", "A", "2026-11-03", "罗明")]
+    )
     incoming = examine(drop(tmp_path, "客户.xlsx", data), tmp_path / "inbox", Limits(), NOW)
     assert incoming.problem is None
     assert incoming.folder == "东莞分中心"
@@ -87,6 +97,6 @@ def test_zip_bomb_rejected_from_the_directory_alone(tmp_path: Path) -> None:
 
 
 def test_too_large(tmp_path: Path) -> None:
-    assert code_of(tmp_path, "大.xlsx", b"PK\x03\x04" + b"\0" * 2048, Limits(max_file_bytes=1024)) == (
-        "file.too_large"
-    )
+    assert code_of(
+        tmp_path, "大.xlsx", b"PK\x03\x04" + b"\0" * 2048, Limits(max_file_bytes=1024)
+    ) == ("file.too_large")

@@ -1,8 +1,7 @@
 import datetime as dt
 
-from builders import CUSTOMER_HEADER, customers_workbook, make_workbook
-
 from branchflow.parse import read_workbook
+from builders import CUSTOMER_HEADER, customers_workbook, make_workbook
 
 ROW = ("张三", "13812345678", "湄潭县", "永兴镇", "A", "2026-11-03", "罗明")
 
@@ -29,7 +28,16 @@ def test_every_value_keeps_its_address() -> None:
 
 
 def test_columns_in_any_order_with_stars_aliases_and_extra_columns() -> None:
-    header = ("我的编号", "手机号", "客户姓名", "户籍县(市、区)", "户籍乡镇", "客户等级", "登记日期", "置业顾问")
+    header = (
+        "我的编号",
+        "手机号",
+        "客户姓名",
+        "户籍县(市、区)",
+        "户籍乡镇",
+        "客户等级",
+        "登记日期",
+        "置业顾问",
+    )
     row = ("7", "13812345678", "张三", "湄潭县", "永兴镇", "A", "2026-11-03", "罗明")
     table = read_workbook(customers_workbook([row], header=header)).tables["customers"]
     assert table.extra == ("我的编号",)
@@ -39,21 +47,41 @@ def test_columns_in_any_order_with_stars_aliases_and_extra_columns() -> None:
 
 
 def test_fullwidth_and_spaced_titles_match() -> None:
-    header = ("客户 姓名＊", "手机号码", "户籍县（市、区）", "户籍乡镇：", "客户等级", "登记日期", "置业顾问")
+    header = (
+        "客户 姓名＊",
+        "手机号码",
+        "户籍县（市、区）",
+        "户籍乡镇：",
+        "客户等级",
+        "登记日期",
+        "置业顾问",
+    )
     table = read_workbook(customers_workbook([ROW], header=header)).tables["customers"]
-    assert set(table.columns) == {"name", "phone", "county", "township", "grade", "registered_on", "consultant"}
+    assert set(table.columns) == {
+        "name",
+        "phone",
+        "county",
+        "township",
+        "grade",
+        "registered_on",
+        "consultant",
+    }
 
 
 def test_missing_required_column_is_reported() -> None:
     header = CUSTOMER_HEADER[:1] + CUSTOMER_HEADER[2:]
     parsed = read_workbook(customers_workbook([ROW[:1] + ROW[2:]], header=header))
     assert parsed.tables["customers"].missing == ("phone",)
-    assert [(i.code, i.cell, i.field) for i in parsed.issues] == [("column.missing", "A4", "手机号码")]
+    assert [(i.code, i.cell, i.field) for i in parsed.issues] == [
+        ("column.missing", "A4", "手机号码")
+    ]
 
 
 def test_data_ends_at_last_key_row_despite_blank_and_formatted_rows() -> None:
     rows = [ROW, (), (None, None, None, "永兴镇"), ROW]  # a blank row and a stray value in between
-    parsed = read_workbook(customers_workbook([*rows, *[()] * 50, (None, None, None, None, None, None, " ")]))
+    parsed = read_workbook(
+        customers_workbook([*rows, *[()] * 50, (None, None, None, None, None, None, " ")])
+    )
     table = parsed.tables["customers"]
     assert [r.row for r in table.rows] == [5, 7, 8]
 
@@ -64,7 +92,9 @@ def test_vertical_merge_gives_its_value_to_every_row_with_a_warning() -> None:
     table = parsed.tables["customers"]
     assert values(table, "township") == ["永兴镇"] * 3
     assert table.rows[1].merged == frozenset({"township"})
-    assert [(i.code, i.cell, i.severity) for i in parsed.issues] == [("cell.merged", "D5", "warning")]
+    assert [(i.code, i.cell, i.severity) for i in parsed.issues] == [
+        ("cell.merged", "D5", "warning")
+    ]
 
 
 def test_hidden_rows_are_read_with_a_warning() -> None:

@@ -199,18 +199,22 @@ CUSTOMERS = TemplateDef(
         Sheet(
             "客户档案",
             values=(BRANCH, REPORTER, CUSTOMER_PERIOD),
-            tables=(Table("customers", "客户登记", CUSTOMER_FIELDS, ("name", "phone"), blank_rows=200),),
+            tables=(
+                Table("customers", "客户登记", CUSTOMER_FIELDS, ("name", "phone"), blank_rows=200),
+            ),
         ),
         Sheet(
             "跟进记录",
-            tables=(Table(
+            tables=(
+                Table(
                     "followups",
                     "跟进记录",
                     FOLLOW_UP_FIELDS,
                     ("phone",),
                     blank_rows=200,
                     optional=True,
-                ),,),
+                ),
+            ),
         ),
     ),
     instructions=(
@@ -273,7 +277,9 @@ MONTHLY = TemplateDef(
         Sheet(
             "下月计划",
             tables=(
-                Table("targets", "下月目标", TARGET_FIELDS, ("kpi",), row_labels=KPIS, optional=True),
+                Table(
+                    "targets", "下月目标", TARGET_FIELDS, ("kpi",), row_labels=KPIS, optional=True
+                ),
                 Table("plan", "下月工作计划", PLAN_FIELDS, ("item",), blank_rows=15),
             ),
         ),
