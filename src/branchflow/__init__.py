@@ -1,3 +1,3 @@
-"""branchflow: branch offices' Excel drops → validation → receipts → master archive → HQ documents."""
+"""branchflow: branch Excel drops → validation → receipts → master archive → HQ documents."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Read branchflow.toml once into a frozen Settings; nothing else reads the file or the environment."""
+"""Read branchflow.toml once into a frozen Settings; no other module reads it or the environment."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
 RECEIPTS_DIR = "回执"
 BLANKS_DIR = "空白模板"
 RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR})
+GUIDE_FILE = "使用说明.txt"  # our instructions in every drop folder; never read as a drop
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Deadline:
     """When one deliverable kind is due; see the [calendar] comments in branchflow.toml."""
 
     kind: str
-    time: time
+    at: time  # the time of day it is due
     day: int | None = None  # day of month
     weekday: int | None = None  # ISO weekday, 1 = Monday
     final_day: int | None = None
@@ -213,7 +214,7 @@ def _calendar(raw: dict[str, Any]) -> tuple[Deadline, ...]:
         deadlines.append(
             Deadline(
                 kind=kind,
-                time=_clock(rule.get("time", "23:59"), f"calendar.{kind}.time"),
+                at=_clock(rule.get("time", "23:59"), f"calendar.{kind}.time"),
                 day=rule.get("day"),
                 weekday=rule.get("weekday"),
                 final_day=rule.get("final_day"),

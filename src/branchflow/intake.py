@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
 
-from branchflow.config import Limits
+from branchflow.config import GUIDE_FILE, Limits
 from branchflow.validate.issues import Issue
 
 
@@ -26,7 +26,7 @@ class IncomingFile:
 
 
 LITTER_PREFIXES = ("~$", ".~lock", "._", "~WRL", "~WRD")
-LITTER_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "icon\r"})
+LITTER_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store", "icon\r", GUIDE_FILE})
 LITTER_SUFFIXES = frozenset({".tmp", ".crdownload", ".part", ".partial"})
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

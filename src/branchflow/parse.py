@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from branchflow.templates.definitions import TEMPLATES, Field, Table, TemplateDef
+from branchflow.templates.definitions import TEMPLATES, Field, Sheet, Table, TemplateDef
 from branchflow.validate.issues import Issue, cell_address
 
 
@@ -71,6 +71,7 @@ class ParsedWorkbook:
 MARKER_KIND = "branchflow_kind"
 MARKER_VERSION = "branchflow_version"
 HEADER_SCAN_ROWS = 400  # a table's header row must appear within this many rows of the sheet top
+GUIDE_SHEETS = frozenset({"填写说明", "下拉选项"})  # instructions and dropdown lists
 
 
 def read_workbook(data: bytes) -> ParsedWorkbook:
@@ -79,7 +80,11 @@ def read_workbook(data: bytes) -> ParsedWorkbook:
         marker = _read_marker(archive)
         xml_parts = _sheet_parts(archive)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+        visible = [
+            m.name
+            for m in book.sheets_metadata
+            if m.visible == SheetVisibleEnum.Visible and m.name not in GUIDE_SHEETS
+        ]
         sheets = _LazySheets(book, archive, xml_parts)
         kind, version = marker if marker else (_kind_from_structure(sheets, visible), None)
         if kind not in TEMPLATES:
@@ -139,14 +144,14 @@ def _missing_values(definition: TemplateDef, values: dict[str, Cell | None]) -> 
 
 
 def _find_table(
-    table: Table, definition: TemplateDef, order: list[str], sheets: _LazySheets
+    table: Table, sheet_def: Sheet, order: list[str], sheets: _LazySheets
 ) -> tuple[ParsedTable, list[Issue]]:
     titles = {t: f.key for f in table.fields for t in _titles(f)}
     for name in order:
         grid = sheets.grid(name)
         header = _header_row(grid, titles, table)
         if header is not None:
-            return _read_table(table, definition, grid, header, titles)
+            return _read_table(table, sheet_def, grid, header, titles)
     empty = ParsedTable(table.key, order[0] if order else "", 0, {}, (), (), ())
     if table.optional:
         return empty, []
@@ -177,7 +182,7 @@ def _header_row(grid: _Grid, titles: dict[str, str], table: Table) -> int | None
 
 
 def _read_table(
-    table: Table, definition: TemplateDef, grid: _Grid, header: int, titles: dict[str, str]
+    table: Table, sheet_def: Sheet, grid: _Grid, header: int, titles: dict[str, str]
 ) -> tuple[ParsedTable, list[Issue]]:
     columns: dict[str, int] = {}
     extra: list[str] = []
@@ -200,7 +205,7 @@ def _read_table(
         for f in table.fields
         if f.required and f.key not in columns
     ]
-    first, last = _data_area(table, definition, grid, header, columns)
+    first, last = _data_area(table, sheet_def, grid, header, columns)
     filled = grid.vertical_fill(first, last, set(columns.values()))
     rows: list[ParsedRow] = []
     hidden_rows: list[int] = []
@@ -237,10 +242,10 @@ def _at(row: list[Any], c: int, filled: dict[tuple[int, int], Any], r: int) -> A
 
 
 def _data_area(
-    table: Table, definition: TemplateDef, grid: _Grid, header: int, columns: dict[str, int]
+    table: Table, sheet_def: Sheet, grid: _Grid, header: int, columns: dict[str, int]
 ) -> tuple[int, int]:
     """Rows below the header up to the last one with a key value, stopping at the next block."""
-    boundary = _boundary_titles(table, definition)
+    boundary = _boundary_titles(table, sheet_def)
     key_cols = [columns[k] for k in table.key_fields if k in columns]
     first, last = header + 1, header
     filled = grid.vertical_fill(first, len(grid.rows) - 1, set(key_cols))
@@ -254,11 +259,11 @@ def _data_area(
     return first, last
 
 
-def _boundary_titles(table: Table, definition: TemplateDef) -> frozenset[str]:
-    """Titles that mark where a table's data ends: other tables' headers, captions and labels."""
+def _boundary_titles(table: Table, sheet_def: Sheet) -> frozenset[str]:
+    """Titles that mark where a table's data ends: the sheet's other headers, captions, labels."""
     own = {t for f in table.fields for t in _titles(f)}
-    others = {t for f in definition.values for t in _titles(f)}
-    for other in definition.tables:
+    others = {t for f in sheet_def.values for t in _titles(f)}
+    for other in sheet_def.tables:
         others.add(_norm_title(other.title))
         if other.key != table.key:
             others.update(t for f in other.fields for t in _titles(f))

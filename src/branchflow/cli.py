@@ -1,0 +1,221 @@
+"""The command line: parse flags, call one library function, turn failures into one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from branchflow import __version__
+from branchflow.errors import BranchflowError, ConfigError, WorkspaceError
+
+if TYPE_CHECKING:
+    from branchflow.config import Settings
+    from branchflow.pipeline import FileOutcome, IngestReport
+
+STATUS_WORDS = {
+    "accepted": "已接收",
+    "rejected": "已退回",
+    "duplicate": "重复件",
+    "ignored": "未处理",
+}
+
+
+class Context:
+    def __init__(self, workspace: Path, debug: bool) -> None:
+        self.workspace = workspace
+        self.debug = debug
+
+    def settings(self) -> Settings:
+        from branchflow.config import load_settings
+
+        return load_settings(
+            self.workspace,
+            now=os.environ.get("BRANCHFLOW_NOW") or None,
+            store_url=os.environ.get("BRANCHFLOW_STORE_URL") or None,
+        )
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-w",
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="BRANCHFLOW_WORKSPACE",
+    default=".",
+    show_default=True,
+    help="工作区文件夹（环境变量 BRANCHFLOW_WORKSPACE）",
+)
+@click.option("--debug", is_flag=True, help="出错时显示完整的错误堆栈")
+@click.version_option(__version__, prog_name="branchflow")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path, debug: bool) -> None:
+    """branchflow：省外分中心 Excel 报送的接收、校验、回执、客户总档案与总部文档。"""
+    ctx.obj = Context(workspace, debug)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def init(ctx: Context, directory: Path | None) -> None:
+    """创建工作区：示例公司配置、模板、各分中心文件夹（含预填空白模板）。"""
+    from branchflow.workspace import create_workspace
+
+    target = directory or ctx.workspace
+    settings = create_workspace(target)
+    click.echo(f"已创建工作区：{settings.workspace}")
+    click.echo(f"  配置：{settings.workspace / 'branchflow.toml'}（分中心、项目、部门、报送日历）")
+    click.echo(f"  各分中心文件夹：{settings.inbox}（空白模板在各自的 空白模板/ 中）")
+    click.echo("  下一步：把填好的模板放入分中心文件夹，运行 branchflow ingest")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的处理结果")
+@pass_context
+def ingest(ctx: Context, as_json: bool) -> None:
+    """处理收件箱中每个已就绪的文件一次，然后退出。"""
+    from branchflow.archive.store import Archive
+    from branchflow.pipeline import find_drops
+    from branchflow.pipeline import ingest as run_ingest
+
+    settings = ctx.settings()
+    ready, _ = find_drops(settings)
+    with Archive.open(settings) as archive:
+        if as_json:
+            report = run_ingest(settings, archive)
+            click.echo(
+                json.dumps([o.as_json() for o in report.outcomes], ensure_ascii=False, indent=2)
+            )
+            return
+        report = _ingest_with_progress(settings, archive, len(ready), run_ingest)
+    _print_summary(report)
+
+
+def _ingest_with_progress(
+    settings: Settings, archive: Any, total: int, run: Callable[..., IngestReport]
+) -> IngestReport:
+    """A progress bar on a terminal for long runs; one line per file otherwise."""
+    if sys.stdout.isatty() and total > 20:
+        with click.progressbar(length=total, label="处理中", show_pos=True) as bar:
+            return run(settings, archive, on_file=lambda o: bar.update(o.status != "ignored"))
+    return run(settings, archive, on_file=lambda o: click.echo(describe(o)))
+
+
+def describe(outcome: FileOutcome) -> str:
+    """One summary line for a processed file."""
+    from branchflow.templates.definitions import KIND_NAMES
+
+    word = STATUS_WORDS.get(outcome.status, outcome.status)
+    parts = [f"{word}  {outcome.path}"]
+    if outcome.kind != "unknown" or outcome.status == "rejected":
+        parts.append(
+            KIND_NAMES.get(outcome.kind, outcome.kind)
+            + (f" {outcome.period}" if outcome.period else "")
+        )
+    counts = outcome.counts
+    if counts:
+        parts.append(
+            f"新增 {counts['new_customers']} 更新 {counts['updated_customers']} "
+            f"跟进 {counts['followups_added']}"
+            + (f" 撞单 {counts['conflicts']}" if counts["conflicts"] else "")
+        )
+    elif outcome.status == "accepted":
+        parts.append(f"{outcome.rows} 行")
+    if outcome.errors:
+        parts.append(f"错误 {len(outcome.errors)}")
+    if outcome.warnings:
+        parts.append(f"提醒 {len(outcome.warnings)}")
+    if outcome.note:
+        parts.append(outcome.note)
+    if outcome.receipt:
+        parts.append(f"回执 {outcome.receipt}")
+    return "  ".join(parts)
+
+
+def _print_summary(report: IngestReport) -> None:
+    done = [o for o in report.outcomes if o.status != "ignored"]
+    by_status = {s: sum(o.status == s for o in done) for s in ("accepted", "rejected", "duplicate")}
+    if not done:
+        click.echo("收件箱中没有待处理的文件。")
+    else:
+        accepted, rejected = by_status["accepted"], by_status["rejected"]
+        click.echo(
+            f"共处理 {len(done)} 个文件：接收 {accepted}，退回 {rejected}，"
+            f"重复 {by_status['duplicate']}。"
+        )
+    if report.export is not None:
+        for line in report.export.describe():
+            click.echo(line)
+
+
+@cli.command()
+@pass_context
+def export(ctx: Context) -> None:
+    """根据档案库重写客户总档案及各分中心档案。"""
+    from branchflow.archive.store import Archive
+    from branchflow.pipeline import export_now
+
+    settings = ctx.settings()
+    with Archive.open(settings) as archive:
+        result = export_now(settings, archive)
+    for line in result.describe():
+        click.echo(line)
+
+
+@cli.command()
+@pass_context
+def templates(ctx: Context) -> None:
+    """按模板定义重新生成空白 Excel 模板（templates/excel/）。"""
+    from branchflow.workspace import generate_blanks, generate_templates
+
+    settings = ctx.settings()
+    folder = settings.templates_dir / "excel"
+    paths = generate_templates(folder, settings.project_names, settings.company)
+    paths += generate_blanks(settings)
+    for path in paths:
+        click.echo(f"已生成 {path.relative_to(settings.workspace)}")
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def demo(ctx: Context, directory: Path | None) -> None:
+    """示例：新建工作区，放入几个分中心两个月的示例报表（含错误），接收并汇总。"""
+    from branchflow.sample.demo import run_demo
+
+    for line in run_demo(directory or ctx.workspace, echo=click.echo):
+        click.echo(line)
+
+
+def main() -> NoReturn:
+    """Console entry point: exit 2 with one line on bad usage or config, no traceback."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False, prog_name="branchflow")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("已中止。", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(f"错误：{exc.format_message()}（运行 branchflow --help 查看用法）", err=True)
+        sys.exit(2)
+    except (ConfigError, WorkspaceError) as exc:
+        if debug:
+            raise
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except BranchflowError as exc:
+        if debug:
+            raise
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)
