@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from branchflow.validate.issues import Issue
 
@@ -31,6 +32,14 @@ class LedgerEntry:
     received_at: datetime
     original_path: str
     cleared: bool  # feedback written and the inbox file removed
+    original_name: str = ""  # the file name as dropped
+    size: int = 0
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    receipt_path: str | None = None  # set by mark_cleared
+    cleared_at: datetime | None = None
+    duplicate_of: int | None = None  # the earlier file with the same bytes
 
 
 @dataclass(frozen=True)
@@ -43,4 +52,15 @@ class ArchiveResult:
     followups_added: int = 0
     followups_known: int = 0  # already in the archive from an earlier drop of the same workbook
     conflicts: tuple[Conflict, ...] = ()
-    issues: tuple[Issue, ...] = field(default=())  # warnings the archive adds (撞单, masked matches)
+    # warnings the archive adds (撞单, masked phones, follow-ups of unknown customers)
+    issues: tuple[Issue, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """What the master archive workbooks show, read in one transaction (see Archive.customers)."""
+
+    customers: list[dict[str, Any]]  # 客户总表
+    township_counts: list[tuple[str | None, str | None, str | None, int]]  # 乡镇汇总
+    followups: list[dict[str, Any]]  # 跟进记录
+    conflicts: list[dict[str, Any]]  # 撞单记录 (first detections)

@@ -1,0 +1,149 @@
+"""Bulk reads for the master archive export and the reports: plain dicts, one query each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, or_, select
+
+from branchflow.archive.bulk import fetch_dicts
+from branchflow.archive.schema import (
+    CUSTOMER_KEYS,
+    conflicts,
+    customer_history,
+    customers,
+    files,
+    followups,
+)
+from branchflow.templates.definitions import TEMPLATES
+from branchflow.validate.normalize import mask_phone
+
+FOLLOW_UP_KEYS = tuple(f.key for f in TEMPLATES["customers"].table("followups").fields)
+CUSTOMER_META = (
+    "owner_branch",
+    "first_registered_on",
+    "owned_since",
+    "masked_phone",
+    "created_at",
+    "updated_at",
+)
+
+
+def read_customers(
+    conn: Connection, tz: ZoneInfo, branch: str | None = None
+) -> list[dict[str, Any]]:
+    """Every customer (of `branch`): all template fields, ownership, and the last source file."""
+    query = (
+        select(
+            customers.c.id,
+            *(customers.c[k] for k in CUSTOMER_KEYS),
+            *(customers.c[k] for k in CUSTOMER_META),
+            files.c.original_name.label("source_file"),
+        )
+        .select_from(customers.outerjoin(files, files.c.id == customers.c.last_file_id))
+        .order_by(customers.c.owner_branch, customers.c.id)
+    )
+    if branch is not None:
+        query = query.where(customers.c.owner_branch == branch)
+    return fetch_dicts(conn, query, tz)
+
+
+def read_followups(
+    conn: Connection, tz: ZoneInfo, branch: str | None = None
+) -> list[dict[str, Any]]:
+    """Follow-ups (done by `branch`), with the customer's name and owner when known."""
+    query = (
+        select(
+            followups.c.id,
+            followups.c.customer_id,
+            *(followups.c[k] for k in FOLLOW_UP_KEYS),
+            followups.c.branch,
+            followups.c.cell,
+            followups.c.created_at,
+            customers.c.name.label("customer_name"),
+            customers.c.owner_branch,
+            files.c.original_name.label("source_file"),
+        )
+        .select_from(
+            followups.outerjoin(customers, customers.c.id == followups.c.customer_id).outerjoin(
+                files, files.c.id == followups.c.file_id
+            )
+        )
+        .order_by(followups.c.branch, followups.c.date, followups.c.id)
+    )
+    if branch is not None:
+        query = query.where(followups.c.branch == branch)
+    return fetch_dicts(conn, query, tz)
+
+
+def read_conflicts(
+    conn: Connection, tz: ZoneInfo, branch: str | None = None, repeats: bool = False
+) -> list[dict[str, Any]]:
+    """撞单 involving `branch` (as owner or claimant), first detections only unless `repeats`.
+
+    `phone` is the full number for HQ; a branch that is only the claimant may see `masked_phone`
+    alone (SPEC): the caller chooses which column to show.
+    """
+    query = (
+        select(conflicts, files.c.original_name.label("source_file"))
+        .select_from(conflicts.outerjoin(files, files.c.id == conflicts.c.file_id))
+        .order_by(conflicts.c.detected_at, conflicts.c.id)
+    )
+    if branch is not None:
+        query = query.where(
+            or_(conflicts.c.owner_branch == branch, conflicts.c.claimant_branch == branch)
+        )
+    if not repeats:
+        query = query.where(conflicts.c.repeat.is_(False))
+    rows = fetch_dicts(conn, query, tz)
+    for row in rows:
+        row["masked_phone"] = mask_phone(row["phone"])
+    return rows
+
+
+def read_township_counts(
+    conn: Connection, branch: str | None = None
+) -> list[tuple[str | None, str | None, str | None, int]]:
+    """(county, township, grade, customers), sorted."""
+    query = (
+        select(customers.c.county, customers.c.township, customers.c.grade, func.count())
+        .group_by(customers.c.county, customers.c.township, customers.c.grade)
+        .order_by(customers.c.county, customers.c.township, customers.c.grade)
+    )
+    if branch is not None:
+        query = query.where(customers.c.owner_branch == branch)
+    return [(county, township, grade, int(n)) for county, township, grade, n in conn.execute(query)]
+
+
+def read_history(
+    conn: Connection,
+    tz: ZoneInfo,
+    branch: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Field changes (made by `branch`, between start inclusive and end exclusive)."""
+    query = (
+        select(
+            customer_history,
+            customers.c.phone,
+            customers.c.name,
+            customers.c.owner_branch,
+            files.c.original_name.label("source_file"),
+        )
+        .select_from(
+            customer_history.join(
+                customers, customers.c.id == customer_history.c.customer_id
+            ).outerjoin(files, files.c.id == customer_history.c.file_id)
+        )
+        .order_by(customer_history.c.changed_at, customer_history.c.id)
+    )
+    if branch is not None:
+        query = query.where(customer_history.c.branch == branch)
+    if start is not None:
+        query = query.where(customer_history.c.changed_at >= start)
+    if end is not None:
+        query = query.where(customer_history.c.changed_at < end)
+    return fetch_dicts(conn, query, tz)

@@ -1,0 +1,256 @@
+"""The archive's tables, in SQLAlchemy Core; portable SQL only (SQLite now, PostgreSQL later).
+
+Customer columns and the report tables follow the template definitions, so a field described in
+templates/definitions.py is one column here. Changing a definition changes this metadata; the
+migrations test then fails until a new revision under migrations/versions/ catches up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from branchflow.templates.definitions import CUSTOMER_FIELDS, TEMPLATES, FieldType
+from branchflow.templates.definitions import Table as TableDef
+
+# Stable constraint names, so later migrations (batch mode on SQLite) can find them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+FILE_STATUSES = ("accepted", "rejected", "duplicate")
+RESOLUTIONS = ("kept_by_owner", "transferred")
+REPORT_KINDS = ("monthly", "market", "weekly", "hq_briefing")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware moment, stored in UTC (SQLite: ISO text; PostgreSQL: timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the archive stores aware moments only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def column_type(kind: FieldType) -> TypeEngine[Any]:
+    """The SQL type a template field is stored as."""
+    if kind is FieldType.DATE:
+        return Date()
+    if kind is FieldType.INTEGER:
+        return Integer()
+    if kind is FieldType.NUMBER:
+        return Float()
+    if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
+        return Text()
+    return String(64)
+
+
+metadata = MetaData(naming_convention=NAMING)
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("folder", String(200), nullable=False, index=True),
+    Column("relative", Text, nullable=False),
+    Column("original_name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("period", String(10)),
+    Column("status", String(10), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("rows", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("warnings", Integer, nullable=False, server_default="0"),
+    Column("new_customers", Integer, nullable=False, server_default="0"),
+    Column("updated_customers", Integer, nullable=False, server_default="0"),
+    Column("unchanged_customers", Integer, nullable=False, server_default="0"),
+    Column("followups_added", Integer, nullable=False, server_default="0"),
+    Column("followups_known", Integer, nullable=False, server_default="0"),
+    Column("original_path", Text, nullable=False),
+    Column("receipt_path", Text),
+    Column("cleared_at", UtcDateTime()),
+    Column("duplicate_of", Integer, ForeignKey("files.id")),
+    CheckConstraint("status IN ('accepted', 'rejected', 'duplicate')", name="status"),
+    Index("ix_files_kind_period", "kind", "period"),
+    Index("ix_files_cleared_at", "cleared_at"),
+)
+
+file_issues = Table(
+    "file_issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("sheet", Text, nullable=False, server_default=""),
+    Column("cell", String(20), nullable=False, server_default=""),
+    Column("field", Text, nullable=False, server_default=""),
+    Column("code", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("origin", String(10), nullable=False, server_default="validate"),
+    CheckConstraint("severity IN ('error', 'warning')", name="severity"),
+)
+
+_customer_field_columns = [
+    Column(f.key, column_type(f.type), nullable=f.key != "phone")
+    for f in CUSTOMER_FIELDS
+    if f.key != "phone"
+]
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The identity: a normalised mobile number. A masked number (138****5678) is only unique
+    # within the branch that wrote it, so phone_scope is "" for full numbers and that branch's
+    # name for masked ones.
+    Column("phone", String(20), nullable=False),
+    Column("phone_scope", String(200), nullable=False, server_default=""),
+    Column("masked_phone", Boolean, nullable=False, server_default=false()),
+    *_customer_field_columns,
+    Column("owner_branch", String(200), nullable=False),
+    Column("first_registered_on", Date),
+    # Start of the current owner's protection: the first registration, or the claimant's
+    # 登记日期 when ownership was transferred after the protection period.
+    Column("owned_since", Date),
+    Column("first_file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("last_file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("phone", "phone_scope"),
+    # No index on (county, township): 乡镇汇总 reads every row anyway, and each index costs
+    # about a fifth of the time of a 100k-customer drop.
+    Index("ix_customers_owner_branch", "owner_branch"),
+)
+
+customer_history = Table(
+    "customer_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("field", String(40), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("branch", String(200), nullable=False),
+)
+
+followups = Table(
+    "followups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # NULL while no customer with this phone is known; linked when one is registered.
+    Column("customer_id", Integer, ForeignKey("customers.id"), index=True),
+    Column("phone", String(20), nullable=False, index=True),
+    *[
+        Column(f.key, column_type(f.type), nullable=not f.required)
+        for f in TEMPLATES["customers"].table("followups").fields
+        if f.key != "phone"
+    ],
+    Column("branch", String(200), nullable=False, index=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    Column("cell", String(60), nullable=False, server_default=""),
+    # sha256 of (branch, phone as written, date, method, staff, content): the natural key that
+    # keeps a re-dropped running workbook from adding the same follow-up twice.
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False, index=True),
+    Column("phone", String(20), nullable=False),
+    Column("owner_branch", String(200), nullable=False, index=True),
+    Column("claimant_branch", String(200), nullable=False, index=True),
+    Column("owner_registered_on", Date),
+    Column("claimant_registered_on", Date),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    Column("cell", String(60), nullable=False, server_default=""),
+    Column("detected_at", UtcDateTime(), nullable=False),
+    Column("within_protection", Boolean, nullable=False),
+    Column("resolution", String(20), nullable=False),
+    # True when the same (customer, owner, claimant, resolution) was already recorded by an
+    # earlier drop (a running workbook dropped again); reads hide repeats by default.
+    Column("repeat", Boolean, nullable=False, server_default=false()),
+    CheckConstraint("resolution IN ('kept_by_owner', 'transferred')", name="resolution"),
+)
+
+# Single values of the report kinds (text sections, the header's 填报人), per (branch, period).
+report_values = Table(
+    "report_values",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("branch", String(200), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("key", String(40), nullable=False),
+    Column("value", Text),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+    UniqueConstraint("kind", "branch", "period", "key"),
+    Index("ix_report_values_kind_period", "kind", "period"),
+)
+
+
+def _report_table(kind: str, definition: TableDef) -> Table:
+    name = f"{kind}_{definition.key}"
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("branch", String(200), nullable=False),
+        Column("period", String(10), nullable=False),
+        Column("position", Integer, nullable=False),
+        *[Column(f.key, column_type(f.type)) for f in definition.fields],
+        Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
+        Index(f"ix_{name}_branch_period", "branch", "period"),
+    )
+
+
+# One table per template table of the report kinds: monthly_kpis, monthly_targets (next month's
+# targets, filed with the report month), monthly_plan, monthly_merchants, market_sources,
+# market_employment, weekly_activities, hq_briefing_nodes, hq_briefing_properties.
+report_tables: dict[tuple[str, str], Table] = {
+    (kind, t.key): _report_table(kind, t) for kind in REPORT_KINDS for t in TEMPLATES[kind].tables
+}
+
+CUSTOMER_KEYS = tuple(f.key for f in CUSTOMER_FIELDS)

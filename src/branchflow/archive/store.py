@@ -1,0 +1,339 @@
+"""The Archive: the one object the rest of branchflow uses to write and read the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from branchflow.archive import ledger, reads
+from branchflow.archive.customers import CustomerChanges, upsert_customers
+from branchflow.archive.db import create_store_engine, store_url, writer
+from branchflow.archive.followups import add_followups, link_orphans
+from branchflow.archive.migrate import current_revision, head_revision, upgrade
+from branchflow.archive.originals import keep_original
+from branchflow.archive.phonebook import PhoneBook
+from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
+from branchflow.archive.results import ArchiveResult, Conflict, ExportData, LedgerEntry
+from branchflow.archive.schema import FILE_STATUSES, REPORT_KINDS, conflicts
+from branchflow.config import Settings
+from branchflow.errors import StoreError
+from branchflow.intake import IncomingFile
+from branchflow.validate.batch import ValidatedBatch
+from branchflow.validate.issues import Issue
+from branchflow.validate.normalize import mask_phone
+
+
+class Archive:
+    """The system of record: files ledger, customers, follow-ups, 撞单, report data, originals."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._writer = writer(engine)
+        self._tz = settings.timezone
+
+    @classmethod
+    def open(cls, settings: Settings) -> Archive:
+        """Open (creating and migrating as needed) the store the settings name."""
+        for folder in (settings.store_dir, settings.originals_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"无法创建目录 {folder}：{exc}；请检查路径和写权限") from exc
+        url = store_url(settings)
+        engine = create_store_engine(url)
+        try:
+            _migrate(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            where = url.render_as_string(hide_password=True)
+            raise StoreError(
+                f"无法打开档案数据库 {where}：{exc}；SQLite 数据库须在本机磁盘上"
+                f"（不能放在网络共享上），并确认该目录可写"
+            ) from exc
+        return cls(settings, engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────────
+
+    def keep_original(self, incoming: IncomingFile) -> str:
+        """Keep the drop's bytes under the originals folder; returns their relative path."""
+        return keep_original(self.settings.originals_dir, incoming)
+
+    def record(
+        self,
+        incoming: IncomingFile,
+        batch: ValidatedBatch | None,
+        status: str,
+        issues: Sequence[Issue],
+        now: datetime,
+        protection_days: int,
+        original_path: str,
+        duplicate_of: int | None = None,
+        *,
+        kind: str | None = None,
+    ) -> ArchiveResult:
+        """Record one drop in one transaction: ledger row, issues and, if accepted, its data.
+
+        `kind` names the file's kind when there is no batch (rejected before validation); a
+        duplicate without a batch takes kind and period from the file it duplicates.
+        """
+        if status not in FILE_STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        if status == "accepted" and batch is None:
+            raise ValueError("an accepted file needs its ValidatedBatch")
+        try:
+            with self._writer.begin() as conn:
+                return self._record(
+                    conn,
+                    incoming,
+                    batch,
+                    status,
+                    issues,
+                    now,
+                    protection_days,
+                    original_path,
+                    duplicate_of,
+                    kind,
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"无法把 {incoming.relative} 写入档案数据库（已全部撤销）：{exc}；"
+                f"文件留在收件箱，稍后会重新处理"
+            ) from exc
+
+    def mark_cleared(self, file_id: int, receipt_path: str, at: datetime) -> None:
+        """Feedback for the file is written and the inbox file removed."""
+        with self._writer.begin() as conn:
+            if not ledger.mark_cleared(conn, file_id, receipt_path, at):
+                raise StoreError(f"档案中没有编号为 {file_id} 的文件记录")
+
+    def _record(
+        self,
+        conn: Connection,
+        incoming: IncomingFile,
+        batch: ValidatedBatch | None,
+        status: str,
+        issues: Sequence[Issue],
+        now: datetime,
+        protection_days: int,
+        original_path: str,
+        duplicate_of: int | None,
+        kind: str | None,
+    ) -> ArchiveResult:
+        period = batch.period if batch is not None else None
+        kind = batch.kind if batch is not None else kind
+        if batch is None and duplicate_of is not None:
+            original = ledger.get(conn, duplicate_of)
+            if original is not None:
+                kind, period = kind or original.kind, original.period
+        file_id = ledger.insert_file(
+            conn,
+            incoming,
+            kind=kind or "unknown",
+            period=period,
+            status=status,
+            rows=batch.rows if batch is not None else 0,
+            original_path=original_path,
+            duplicate_of=duplicate_of,
+            now=now,
+        )
+        ledger.insert_issues(conn, file_id, issues)
+        result = ArchiveResult(file_id, status)
+        if status == "accepted" and batch is not None:
+            result = _apply(conn, batch, file_id, now, protection_days)
+            ledger.insert_issues(conn, file_id, result.issues, origin="archive")
+        ledger.finish_file(conn, file_id, _counts(result))
+        return result
+
+    # ── the ledger ───────────────────────────────────────────────────────────────────────────
+
+    def find_by_sha(self, sha256: str) -> LedgerEntry | None:
+        """The earliest non-duplicate drop with these bytes, if any."""
+        with self._engine.connect() as conn:
+            row = ledger.find_by_sha(conn, sha256)
+        return ledger.entry(row, self._tz) if row is not None else None
+
+    def entry(self, file_id: int) -> LedgerEntry | None:
+        with self._engine.connect() as conn:
+            row = ledger.get(conn, file_id)
+        return ledger.entry(row, self._tz) if row is not None else None
+
+    def unfinished(self) -> list[LedgerEntry]:
+        """Drops recorded whose feedback was not confirmed written (crash recovery)."""
+        with self._engine.connect() as conn:
+            return [ledger.entry(row, self._tz) for row in ledger.unfinished(conn)]
+
+    def issues_for(self, file_id: int) -> tuple[Issue, ...]:
+        """Every issue of a drop: validation's, then the archive's (撞单, masked phones)."""
+        with self._engine.connect() as conn:
+            return ledger.issues_for(conn, file_id)
+
+    def result_for(self, file_id: int) -> ArchiveResult | None:
+        """The ArchiveResult record() returned for a drop, rebuilt from the store."""
+        with self._engine.connect() as conn:
+            row = ledger.get(conn, file_id)
+            if row is None:
+                return None
+            found = conn.execute(
+                select(conflicts).where(conflicts.c.file_id == file_id).order_by(conflicts.c.id)
+            ).all()
+            archive_issues = ledger.issues_for(conn, file_id, origin="archive")
+        return ArchiveResult(
+            file_id=file_id,
+            status=row.status,
+            new_customers=row.new_customers,
+            updated_customers=row.updated_customers,
+            unchanged_customers=row.unchanged_customers,
+            followups_added=row.followups_added,
+            followups_known=row.followups_known,
+            conflicts=tuple(
+                Conflict(
+                    mask_phone(c.phone),
+                    c.owner_branch,
+                    c.claimant_branch,
+                    c.cell,
+                    bool(c.within_protection),
+                )
+                for c in found
+            ),
+            issues=archive_issues,
+        )
+
+    def ledger(self, period: str | None = None) -> list[LedgerEntry]:
+        """Every drop (for `period`), in the order received."""
+        with self._engine.connect() as conn:
+            return [ledger.entry(row, self._tz) for row in ledger.listing(conn, period)]
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────────
+
+    def customers(self, branch: str | None = None) -> list[dict[str, Any]]:
+        """Customers (owned by `branch`): template fields by key, owner_branch,
+        first_registered_on, owned_since, masked_phone, created_at, updated_at, source_file."""
+        with self._engine.connect() as conn:
+            return reads.read_customers(conn, self._tz, branch)
+
+    def followups(self, branch: str | None = None) -> list[dict[str, Any]]:
+        """Follow-ups (done by `branch`), with customer_name and owner_branch when known."""
+        with self._engine.connect() as conn:
+            return reads.read_followups(conn, self._tz, branch)
+
+    def conflicts(self, branch: str | None = None, repeats: bool = False) -> list[dict[str, Any]]:
+        """撞单 where `branch` is owner or claimant; each first detection only unless `repeats`."""
+        with self._engine.connect() as conn:
+            return reads.read_conflicts(conn, self._tz, branch, repeats)
+
+    def township_counts(
+        self, branch: str | None = None
+    ) -> list[tuple[str | None, str | None, str | None, int]]:
+        """(county, township, grade, number of customers)."""
+        with self._engine.connect() as conn:
+            return reads.read_township_counts(conn, branch)
+
+    def history(
+        self, branch: str | None = None, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Customer field changes (made by `branch`) with changed_at in [start, end)."""
+        with self._engine.connect() as conn:
+            return reads.read_history(conn, self._tz, branch, start, end)
+
+    def export_data(self) -> ExportData:
+        """Customers, township counts, follow-ups and 撞单 of all branches, one consistent read."""
+        with self._engine.connect() as conn:
+            return ExportData(
+                customers=reads.read_customers(conn, self._tz),
+                township_counts=reads.read_township_counts(conn),
+                followups=reads.read_followups(conn, self._tz),
+                conflicts=reads.read_conflicts(conn, self._tz),
+            )
+
+    def report(self, kind: str, branch: str, period: str) -> ReportData | None:
+        """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
+        _check_report_kind(kind)
+        with self._engine.connect() as conn:
+            return read_report(conn, kind, branch, period)
+
+    def reports(self, kind: str, period: str) -> list[ReportData]:
+        """Every branch's report of `kind` for `period`, by branch name."""
+        _check_report_kind(kind)
+        with self._engine.connect() as conn:
+            found = [
+                read_report(conn, kind, b, p) for b, p in report_sets(conn, kind, period=period)
+            ]
+        return [r for r in found if r is not None]
+
+    def report_periods(self, kind: str, branch: str | None = None) -> list[tuple[str, str]]:
+        """(branch, period) pairs for which a report of `kind` is archived."""
+        _check_report_kind(kind)
+        with self._engine.connect() as conn:
+            return report_sets(conn, kind, branch=branch)
+
+
+def _migrate(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if current_revision(conn) == head_revision():
+            return
+    with writer(engine).begin() as conn:
+        upgrade(conn)
+
+
+def _apply(
+    conn: Connection, batch: ValidatedBatch, file_id: int, now: datetime, protection_days: int
+) -> ArchiveResult:
+    """Write an accepted batch's data; returns counts and the archive's own warnings."""
+    if batch.kind in REPORT_KINDS:
+        replace_report(conn, batch, file_id)
+        return ArchiveResult(file_id, "accepted")
+    if batch.kind != "customers":
+        raise ValueError(f"cannot archive a {batch.kind!r} file")
+    registrations = batch.tables.get("customers", ())
+    visits = batch.tables.get("followups", ())
+    book = PhoneBook(conn, batch.branch)
+    book.prepare(
+        [str(r.values["phone"]) for r in registrations], [str(r.values["phone"]) for r in visits]
+    )
+    changes = CustomerChanges(batch.branch, file_id, now, protection_days)
+    upsert_customers(conn, book, registrations, changes)
+    added = add_followups(conn, book, visits, branch=batch.branch, file_id=file_id, now=now)
+    link_orphans(conn)
+    return ArchiveResult(
+        file_id=file_id,
+        status="accepted",
+        new_customers=changes.new,
+        updated_customers=changes.updated,
+        unchanged_customers=changes.unchanged,
+        followups_added=added.added,
+        followups_known=added.known,
+        conflicts=tuple(changes.conflicts),
+        issues=(*changes.issues, *added.issues),
+    )
+
+
+def _counts(result: ArchiveResult) -> dict[str, int]:
+    return {key: getattr(result, key) for key in ledger.COUNT_COLUMNS}
+
+
+def _check_report_kind(kind: str) -> None:
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"not a report kind: {kind!r}")

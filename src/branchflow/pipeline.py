@@ -1,0 +1,305 @@
+"""Process one dropped file end to end; the only place the stages are wired together."""
+
+from __future__ import annotations
+
+import contextlib
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineError
+
+from branchflow import feedback, intake
+from branchflow.archive.results import ArchiveResult, LedgerEntry
+from branchflow.archive.store import Archive
+from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
+from branchflow.export import ExportResult, export_archive
+from branchflow.parse import ParsedWorkbook, read_workbook
+from branchflow.validate import validate
+from branchflow.validate.batch import ValidatedBatch, ValidationContext
+from branchflow.validate.issues import Issue
+
+BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file, as `ingest --json` reports it."""
+
+    path: str  # relative to the inbox
+    branch: str
+    kind: str
+    period: str | None
+    status: str  # accepted / rejected / duplicate / ignored
+    rows: int = 0
+    errors: tuple[Issue, ...] = ()
+    warnings: tuple[Issue, ...] = ()
+    receipt: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "branch": self.branch,
+            "kind": self.kind,
+            "period": self.period,
+            "status": self.status,
+            "rows": self.rows,
+            "errors": [i.as_dict() for i in self.errors],
+            "warnings": [i.as_dict() for i in self.warnings],
+            "receipt": self.receipt,
+            "counts": self.counts,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    outcomes: tuple[FileOutcome, ...]
+    export: ExportResult | None
+
+
+def find_drops(settings: Settings) -> tuple[list[Path], list[FileOutcome]]:
+    """Every file waiting in a known folder, and the files we leave alone (with why)."""
+    known = {*settings.branch_names, settings.hq_folder}
+    ready: list[Path] = []
+    ignored: list[FileOutcome] = []
+    if not settings.inbox.is_dir():
+        return ready, ignored
+    for entry in sorted(settings.inbox.iterdir()):
+        if entry.is_file() and not intake.is_litter(entry.name):
+            ignored.append(
+                _ignored(settings, entry, "inbox 根目录下的文件不处理：请放入本分中心文件夹")
+            )
+        elif entry.is_dir() and entry.name in known:
+            ready.extend(_walk(entry))
+        elif entry.is_dir() and not entry.name.startswith("."):
+            ignored.extend(
+                _ignored(settings, p, f"“{entry.name}”不是配置的分中心文件夹，未处理")
+                for p in _walk(entry)
+            )
+    return ready, ignored
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            if entry.name not in RESERVED_DIRS and not entry.name.startswith("."):
+                yield from _walk(entry)
+        elif entry.is_file() and not intake.is_litter(entry.name):
+            yield entry
+
+
+def _ignored(settings: Settings, path: Path, note: str) -> FileOutcome:
+    relative = path.relative_to(settings.inbox).as_posix()
+    return FileOutcome(relative, relative.split("/", 1)[0], "unknown", None, "ignored", note=note)
+
+
+def ingest(
+    settings: Settings,
+    archive: Archive,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    paths: list[Path] | None = None,
+) -> IngestReport:
+    """Process every ready file once, then rewrite the master archive if anything was accepted."""
+    ready, ignored = find_drops(settings)
+    outcomes: list[FileOutcome] = list(ignored)
+    for outcome in ignored:
+        if on_file:
+            on_file(outcome)
+    touched: set[str] = set()
+    for path in paths if paths is not None else ready:
+        outcome = process_file(path, settings, archive)
+        outcomes.append(outcome)
+        if outcome.status == "accepted" and outcome.kind == "customers":
+            touched.add(outcome.branch)
+        if on_file:
+            on_file(outcome)
+    exported = export_now(settings, archive, touched) if touched else None
+    return IngestReport(tuple(outcomes), exported)
+
+
+def export_now(
+    settings: Settings, archive: Archive, branches: set[str] | None = None
+) -> ExportResult:
+    """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None)."""
+    return export_archive(settings.archive_dir, archive.export_data(), branches)
+
+
+def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
+    """Intake → parse → validate → archive (one transaction) → feedback → clear the inbox."""
+    incoming = intake.examine(path, settings.inbox, settings.limits, settings.now())
+    earlier = archive.find_by_sha(incoming.sha256)
+    if earlier is not None and not earlier.cleared and earlier.relative == incoming.relative:
+        return _resume(incoming, earlier, settings, archive)
+    original = archive.keep_original(incoming)
+    if earlier is not None:
+        return _duplicate(incoming, earlier, original, settings, archive)
+    batch, issues, kind = _check(incoming, settings)
+    status = "accepted" if batch is not None and batch.accepted else "rejected"
+    result = archive.record(
+        incoming,
+        batch,
+        status,
+        issues,
+        incoming.received_at,
+        settings.protection_days,
+        original,
+        kind=kind,
+    )
+    issues = (*issues, *result.issues)
+    receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
+    if status == "accepted" and batch is not None:
+        receipt = feedback.write_receipt(receipts, incoming, batch, result, incoming.received_at)
+    else:
+        receipt = feedback.write_rejection(receipts, incoming, issues, incoming.received_at)
+    _clear(incoming, archive, result.file_id, receipt)
+    return _outcome(incoming, kind, batch, status, issues, _rel(receipt, settings), result)
+
+
+def _check(
+    incoming: intake.IncomingFile, settings: Settings
+) -> tuple[ValidatedBatch | None, tuple[Issue, ...], str]:
+    """Parse and validate; a file that cannot be read yields its one problem instead."""
+    if incoming.problem is not None:
+        return None, (incoming.problem,), "unknown"
+    try:
+        parsed = read_workbook(incoming.data)
+    except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        return None, (intake._damaged(),), "unknown"
+    misplaced = _misplaced(parsed, incoming.folder, settings)
+    if misplaced is not None:
+        return None, (misplaced,), parsed.kind
+    context = ValidationContext(
+        branch=incoming.folder,
+        today=incoming.received_at.date(),
+        projects=settings.project_names,
+        home_province=settings.home_province,
+        scope_counties=settings.scope_counties,
+        hq_folder=incoming.folder == settings.hq_folder,
+    )
+    batch = validate(parsed, context)
+    return batch, batch.issues, parsed.kind
+
+
+def _misplaced(parsed: ParsedWorkbook, folder: str, settings: Settings) -> Issue | None:
+    if parsed.kind == "unknown":
+        return parsed.issues[0] if parsed.issues else None
+    if folder == settings.hq_folder and parsed.kind != "hq_briefing":
+        return Issue(
+            "kind.wrong_folder",
+            f"“{settings.hq_folder}”文件夹只接收总部月度简报：分中心的报表请放入本分中心的文件夹",
+        )
+    if folder != settings.hq_folder and parsed.kind not in BRANCH_KINDS:
+        return Issue(
+            "kind.wrong_folder",
+            f"总部月度简报请放入 inbox/{settings.hq_folder}/ 文件夹，不要放在分中心文件夹",
+        )
+    return None
+
+
+def _duplicate(
+    incoming: intake.IncomingFile,
+    earlier: LedgerEntry,
+    original: str,
+    settings: Settings,
+    archive: Archive,
+) -> FileOutcome:
+    result = archive.record(
+        incoming,
+        None,
+        "duplicate",
+        (),
+        incoming.received_at,
+        settings.protection_days,
+        original,
+        duplicate_of=earlier.file_id,
+    )
+    receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
+    receipt = feedback.write_duplicate(receipts, incoming, earlier, incoming.received_at)
+    _clear(incoming, archive, result.file_id, receipt)
+    note = f"与 {earlier.received_at:%Y-%m-%d %H:%M} 收到的文件内容相同，未重复入库"
+    return FileOutcome(
+        incoming.relative,
+        incoming.folder,
+        earlier.kind,
+        earlier.period,
+        "duplicate",
+        receipt=_rel(receipt, settings),
+        note=note,
+    )
+
+
+def _resume(
+    incoming: intake.IncomingFile, entry: LedgerEntry, settings: Settings, archive: Archive
+) -> FileOutcome:
+    """The archive committed this file but we stopped before answering: answer now, once."""
+    issues = archive.issues_for(entry.file_id)
+    receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
+    batch = _check(incoming, settings)[0] if entry.status == "accepted" else None
+    result = archive.result_for(entry.file_id) or ArchiveResult(entry.file_id, entry.status)
+    if entry.status == "accepted" and batch is not None:
+        receipt = feedback.write_receipt(receipts, incoming, batch, result, entry.received_at)
+    else:
+        receipt = feedback.write_rejection(receipts, incoming, issues, entry.received_at)
+    _clear(incoming, archive, entry.file_id, receipt)
+    return FileOutcome(
+        incoming.relative,
+        incoming.folder,
+        entry.kind,
+        entry.period,
+        entry.status,
+        errors=tuple(i for i in issues if i.is_error),
+        warnings=tuple(i for i in issues if not i.is_error),
+        receipt=_rel(receipt, settings),
+        note="上次处理中断，已补发回执",
+    )
+
+
+def _clear(incoming: intake.IncomingFile, archive: Archive, file_id: int, receipt: Path) -> None:
+    """The original is safe in store/: take the drop out of the inbox, then say so."""
+    with contextlib.suppress(FileNotFoundError):
+        incoming.path.unlink()
+    archive.mark_cleared(file_id, str(receipt), incoming.received_at)
+
+
+def _outcome(
+    incoming: intake.IncomingFile,
+    kind: str,
+    batch: ValidatedBatch | None,
+    status: str,
+    issues: tuple[Issue, ...],
+    receipt: str,
+    result: ArchiveResult,
+) -> FileOutcome:
+    counts = {
+        "new_customers": result.new_customers,
+        "updated_customers": result.updated_customers,
+        "unchanged_customers": result.unchanged_customers,
+        "followups_added": result.followups_added,
+        "followups_known": result.followups_known,
+        "conflicts": len(result.conflicts),
+    }
+    return FileOutcome(
+        incoming.relative,
+        incoming.folder,
+        kind,
+        batch.period if batch is not None else None,
+        status,
+        rows=batch.rows if batch is not None else 0,
+        errors=tuple(i for i in issues if i.is_error),
+        warnings=tuple(i for i in issues if not i.is_error),
+        receipt=receipt,
+        counts=counts if kind == "customers" and status == "accepted" else {},
+    )
+
+
+def _rel(path: Path, settings: Settings) -> str:
+    """Workspace-relative, for JSON and summary lines."""
+    try:
+        return path.relative_to(settings.workspace).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,285 @@
+"""`branchflow demo`: a sample company's two months of drops, some wrong, ingested as they came."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from branchflow.archive.store import Archive
+from branchflow.config import BLANKS_DIR, RECEIPTS_DIR, Settings
+from branchflow.pipeline import FileOutcome, ingest
+from branchflow.sample.fill import Drop, Filling, Quirks, fill_template
+from branchflow.sample.people import SampleCompany
+from branchflow.templates.definitions import TEMPLATES
+from branchflow.workspace import prepare_demo_workspace
+
+MONTHS = ((2026, 10), (2026, 11))
+STAFF = ("罗明", "田秀英", "冉海", "龙小燕")
+QUIRKS = {
+    "东莞分中心": Quirks(phones_as_float=True, text_dates=True),
+    "宁波分中心": Quirks(extra_column="我的编号", merge_townships=True),
+    "苏州分中心": Quirks(hide_rows=(2,), formatted_tail=400),
+    "深圳分中心": Quirks(drop_columns=("身份证号", "户籍村(社区)")),
+}
+
+
+def run_demo(directory: Path, echo: Callable[[str], None]) -> list[str]:
+    """Build the sample workspace, replay the drops in time order, return the closing summary."""
+    settings = prepare_demo_workspace(directory)
+    drops = sorted(_all_drops(settings), key=lambda d: d.at)
+    outcomes: list[FileOutcome] = []
+    with Archive.open(settings) as archive:
+        for at in sorted({d.at for d in drops}):
+            for drop in (d for d in drops if d.at == at):
+                target = settings.inbox / drop.folder / drop.name
+                target.write_bytes(drop.data)
+            moment = dataclasses.replace(
+                settings, now_override=at.replace(tzinfo=settings.timezone)
+            )
+            report = ingest(moment, archive)
+            outcomes.extend(o for o in report.outcomes if o.status != "ignored")
+    return _summary(settings, outcomes)
+
+
+def _summary(settings: Settings, outcomes: list[FileOutcome]) -> list[str]:
+    count = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    ws = settings.workspace
+    return [
+        "",
+        f"示例完成：{len(settings.branches)} 个分中心、2 个月共 {len(outcomes)} 次报送 —— "
+        f"接收 {count['accepted']}，退回 {count['rejected']}，重复 {count['duplicate']}。",
+        f"  回执（各分中心看到的答复）：{ws / 'inbox'}/<分中心>/{RECEIPTS_DIR}/",
+        f"  客户总档案：{settings.archive_dir / '客户总档案.xlsx'}",
+        f"  各分中心档案：{settings.archive_dir}/分中心档案-<分中心>.xlsx",
+        f"  档案库与全部原件：{settings.store_dir}/",
+        f"  Word 文档：{settings.reports_dir}/（branchflow report --period 2026-11）",
+        "  苏州分中心文件夹里的 ~$ 开头文件是 Excel 锁文件，按规则不处理、原样保留。",
+    ]
+
+
+def _drops(settings: Settings) -> Iterator[Drop]:
+    projects = settings.project_names
+    for index, branch in enumerate(settings.branches):
+        company = SampleCompany(seed=index + 1, projects=projects, staff=STAFF)
+        customers: list[dict[str, Any]] = []
+        for year, month in MONTHS:
+            yield from _branch_month(
+                settings, branch.name, branch.city, company, customers, year, month
+            )
+    yield from _hq_briefing(settings)
+
+
+def _all_drops(settings: Settings) -> list[Drop]:
+    from branchflow.sample.mistakes import mistaken_drops
+
+    regular = list(_drops(settings))
+    return regular + list(mistaken_drops(settings, regular, _blank))
+
+
+def _branch_month(
+    settings: Settings,
+    branch: str,
+    city: str,
+    company: SampleCompany,
+    customers: list[dict[str, Any]],
+    year: int,
+    month: int,
+) -> Iterator[Drop]:
+    """The running customer workbook (dropped twice), weekly news, monthly and market reports."""
+    followups: list[dict[str, Any]] = []
+    quirks = QUIRKS.get(branch, Quirks())
+    for day in (6, 19):
+        when = date(year, month, day)
+        for _ in range(company.rng.randrange(8, 14)):
+            customers.append(
+                company.customer(when - timedelta(days=company.rng.randrange(0, 5)), city)
+            )
+        for customer in company.rng.sample(customers, k=min(len(customers), 6)):
+            customer["grade"] = company.rng.choice("ABBC")
+            followups.append(company.followup(customer, when - timedelta(days=1)))
+        filling = Filling(
+            "customers",
+            {"branch": branch, "reporter": STAFF[0], "period": f"{year}-{month:02d}"},
+            {"customers": [dict(c) for c in customers], "followups": list(followups)},
+        )
+        data = fill_template(_blank(settings, branch, "customers"), filling, quirks)
+        yield Drop(_at(when, 18), branch, f"{branch[:2]}客户登记表.xlsx", data)
+    yield from _weekly(settings, branch, city, company, year, month)
+    if branch != "温州分中心" or month == 10:
+        due = 25 if branch != "温州分中心" else 27  # 温州 is late in October, missing in November
+        yield _monthly(settings, branch, company, customers, followups, year, month, due)
+    if branch not in {"深圳分中心"}:
+        yield _market(settings, branch, city, year, month)
+
+
+def _weekly(
+    settings: Settings, branch: str, city: str, company: SampleCompany, year: int, month: int
+) -> Iterator[Drop]:
+    first = date(year, month, 1)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    while monday.month == month and monday < date(2026, 11, 23):
+        week_start = monday - timedelta(days=7)
+        iso = week_start.isocalendar()
+        period = f"{iso.year}-W{iso.week:02d}"
+        filling = Filling(
+            "weekly",
+            {"branch": branch, "reporter": STAFF[1], "period": period},
+            {"activities": company.activities(week_start, city)},
+        )
+        hour = 16 if company.rng.random() > 0.2 else 33  # now and then a day late
+        data = fill_template(_blank(settings, branch, "weekly"), filling)
+        yield Drop(_at(monday, hour), branch, f"活动新闻{period}.xlsx", data)
+        monday += timedelta(days=7)
+
+
+def _monthly(
+    settings: Settings,
+    branch: str,
+    company: SampleCompany,
+    customers: list[dict[str, Any]],
+    followups: list[dict[str, Any]],
+    year: int,
+    month: int,
+    due: int,
+) -> Drop:
+    this_month = [c for c in customers if c["registered_on"].month == month]
+    plan_month = date(year + month // 12, month % 12 + 1, 10)
+    filling = Filling(
+        "monthly",
+        {
+            "branch": branch,
+            "reporter": STAFF[0],
+            "period": f"{year}-{month:02d}",
+            "main_work": f"本月在工业园和老乡会开展推介，新登记客户 {len(this_month)} 人。",
+            "problems": "部分客户对异地公积金贷款政策不清楚；工地客户流动性大。",
+            "causes": "宣传资料对贷款政策说明不够；年底工地结算前客户资金未到位。",
+            "support": "请销售管理部提供公积金异地贷款政策说明；年底返乡看房专车支持。",
+        },
+        {
+            "kpis": company.kpis(
+                len(this_month),
+                sum(c["grade"] in "AB" for c in customers),
+                len({c["township"] for c in this_month}),
+                len(followups),
+            ),
+            "targets": [
+                {"kpi": r["kpi"], "target": r["target"] + 2} for r in company.kpis(0, 0, 0, 0)
+            ],
+            "plan": [
+                {
+                    "item": "返乡置业推介会",
+                    "detail": "联合项目营销部在工业园举办推介会，邀约 A/B 类客户",
+                    "owner": STAFF[0],
+                    "due": plan_month,
+                    "involves": "市场策划部/" + settings.project_names[0],
+                },
+                {
+                    "item": "老业主回访",
+                    "detail": "回访本市场老业主，收集老带新线索",
+                    "owner": STAFF[2],
+                    "due": plan_month + timedelta(days=10),
+                    "involves": "客户服务部",
+                },
+            ],
+            "merchants": [
+                {
+                    "name": f"{branch[:2]}黔味餐饮管理有限公司",
+                    "business": "餐饮",
+                    "contact": "杨先生",
+                    "phone": "0769-22334455" if branch == "东莞分中心" else "13900001111",
+                    "project": settings.project_names[1],
+                    "area": 120,
+                    "progress": "已看项目资料，计划返乡实地考察",
+                }
+            ],
+        },
+    )
+    data = fill_template(_blank(settings, branch, "monthly"), filling)
+    return Drop(_at(date(year, month, due), 15), branch, f"{month}月总结及下月计划.xlsx", data)
+
+
+def _market(settings: Settings, branch: str, city: str, year: int, month: int) -> Drop:
+    filling = Filling(
+        "market",
+        {
+            "branch": branch,
+            "reporter": STAFF[0],
+            "period": f"{year}-{month:02d}",
+            "worker_scale": f"{city}贵州籍务工人员约 3.5 万人，其中遵义籍约 1.2 万人",
+            "intent_ratio": "约 18% 有返乡置业意向，其中一年内置业约 6%",
+            "intent_places": "湄潭、凤冈县城；乡镇集镇次之",
+            "unit_types": "三室两厅为主",
+            "areas": "100–120㎡",
+            "budgets": "总价 40–60 万元",
+            "payments": "按揭为主，首付 3 成",
+            "timing": "春节前后返乡看房",
+            "competitors": "本地两家返乡置业中介在工业园派单，主打低首付。",
+            "suggestions": "春节前组织返乡看房团；针对工地客户推出年底结算后认购优惠。",
+        },
+        {
+            "sources": [
+                {"county": "湄潭县", "township": "永兴镇", "estimate": 1800, "note": "多在电子厂"},
+                {"county": "凤冈县", "township": "琊川镇", "estimate": 1200, "note": ""},
+            ],
+            "employment": [
+                {"industry": "电子制造", "estimate": 6000, "income_range": "5000–7000 元"},
+                {"industry": "建筑", "estimate": 3000, "income_range": "7000–10000 元"},
+            ],
+        },
+    )
+    data = fill_template(_blank(settings, branch, "market"), filling)
+    return Drop(
+        _at(date(year, month, 27), 11), branch, f"{city[:2]}市场{month}月份市场研究报告.xlsx", data
+    )
+
+
+def _hq_briefing(settings: Settings) -> Iterator[Drop]:
+    for year, month in MONTHS:
+        filling = Filling(
+            "hq_briefing",
+            {
+                "branch": settings.hq_folder,
+                "reporter": "销售管理部",
+                "period": f"{year}-{month:02d}",
+                "sales_brief": f"{month - 1}月全公司签约 86 套，回款 4200 万元；省外客户占 21%。",
+                "key_work": "各分中心重点邀约 A/B 类客户春节返乡看房；做好老带新登记。",
+            },
+            {
+                "nodes": [
+                    {
+                        "project": settings.project_names[0],
+                        "node": "二期开盘",
+                        "date": date(year, month, 18),
+                        "note": "开盘当天认购享 9.8 折",
+                    }
+                ],
+                "properties": [
+                    {
+                        "project": p,
+                        "unit_type": "三室两厅",
+                        "area": "110–126㎡",
+                        "available": 40 + i * 7,
+                        "price_range": "4200–4800 元/㎡",
+                        "offers": "返乡置业客户额外优惠 1 万元",
+                    }
+                    for i, p in enumerate(settings.project_names[:4])
+                ],
+            },
+        )
+        data = fill_template(_blank(settings, settings.hq_folder, "hq_briefing"), filling)
+        yield Drop(
+            _at(date(year, month, 1), 10), settings.hq_folder, f"{month}月总部简报.xlsx", data
+        )
+
+
+def _blank(settings: Settings, folder: str, kind: str) -> Path:
+    return settings.inbox / folder / BLANKS_DIR / f"{TEMPLATES[kind].title}-{folder}.xlsx"
+
+
+def _at(day: date, hour: int, minute: int = 30) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=None) + timedelta(
+        hours=hour, minutes=minute
+    )

@@ -1,0 +1,286 @@
+"""The master archive workbooks, read back with openpyxl and compared with what went in."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from branchflow import export
+from branchflow.export import ArchiveData, export_archive
+from branchflow.templates.definitions import CUSTOMER_FIELDS, FOLLOW_UP_FIELDS
+
+NOW = datetime(2026, 11, 26, 9, 30, 5)
+INJECTION = (
+    '<r><t>x</t></r></is></c><c r="Z1"><f>1+1</f></c><c r="Z2" t="inlineStr"><is><r><t>y</t></r>'
+)
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def customer(name: str, phone: str, branch: str, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": name,
+        "gender": "男",
+        "phone": phone,
+        "id_number": "520328********123X",
+        "county": "湄潭县",
+        "township": "永兴镇",
+        "monthly_income": 6500,
+        "family_size": 4,
+        "area": 110.5,
+        "grade": "A",
+        "registered_on": date(2026, 11, 3),
+        "consultant": "罗明",
+        "owner_branch": branch,
+        "first_registered_on": date(2026, 11, 3),
+        "updated_at": datetime(2026, 11, 20, 14, 5),
+        "source_file": f"{branch}/客户档案.xlsx",
+    }
+    row.update(values)
+    return row
+
+
+CUSTOMERS = [
+    customer("=1+1", "13812345678", "东莞分中心", remark="@SUM(A1)", village="-2+3"),
+    customer("王强", "13987654321", "东莞分中心", township="兴隆镇", grade="B", remark=INJECTION),
+    customer(
+        "李芳 & <妹>", "13700001111", "深圳分中心", remark="http://example.com", occupation="0123"
+    ),
+]
+FOLLOWUPS = [
+    {
+        "phone": "13812345678",
+        "customer_name": "=1+1",
+        "date": date(2026, 11, 5),
+        "method": "电话",
+        "content": "+约看房",
+        "grade_after": "A",
+        "next_date": date(2026, 12, 1),
+        "staff": "罗明",
+        "branch": "东莞分中心",
+    },
+]
+CONFLICTS = [
+    {
+        "masked_phone": "138****5678",
+        "owner_branch": "东莞分中心",
+        "claimant_branch": "深圳分中心",
+        "owner_registered_on": date(2026, 11, 3),
+        "claimant_registered_on": date(2026, 11, 20),
+        "detected_at": datetime(2026, 11, 20, 14, 5),
+        "within_protection": True,
+        "resolution": "归属不变",
+    },
+]
+COUNTS = [("湄潭县", "永兴镇", "A", 2), ("湄潭县", "兴隆镇", "B", 1), ("凤冈县", "进化镇", "C", 4)]
+DATA = ArchiveData(CUSTOMERS, FOLLOWUPS, CONFLICTS, COUNTS)
+CUSTOMER_HEADER = [f.title for f in CUSTOMER_FIELDS] + [
+    "归属分中心",
+    "首次登记",
+    "最近更新",
+    "来源文件",
+]
+CUSTOMER_KEYS = [f.key for f in CUSTOMER_FIELDS] + [
+    "owner_branch",
+    "first_registered_on",
+    "updated_at",
+    "source_file",
+]
+
+
+def rows(sheet: Any) -> list[tuple[Any, ...]]:
+    return list(sheet.iter_rows(values_only=True))
+
+
+def formulas(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        parts = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        return [
+            cell.get("r", "")
+            for part in parts
+            for cell in ElementTree.fromstring(archive.read(part)).iterfind(".//m:c", NS)
+            if cell.find("m:f", NS) is not None
+        ]
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> export.ExportResult:
+    return export_archive(tmp_path, DATA, now=NOW)
+
+
+def test_files_written(tmp_path: Path, exported: export.ExportResult) -> None:
+    assert [p.name for p in exported.written] == [
+        "客户总档案.xlsx",
+        "分中心档案-东莞分中心.xlsx",
+        "分中心档案-深圳分中心.xlsx",
+    ]
+    assert exported.fallbacks == ()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in exported.written)
+    assert exported.describe(tmp_path)[0] == "已导出 客户总档案.xlsx"
+
+
+def test_customer_sheet_round_trips(exported: export.ExportResult) -> None:
+    book = openpyxl.load_workbook(exported.written[0])
+    assert book.sheetnames == ["客户总表", "乡镇汇总", "跟进记录", "撞单记录"]
+    sheet = book["客户总表"]
+    assert list(rows(sheet)[0]) == CUSTOMER_HEADER
+    for record, row in zip(CUSTOMERS, sheet.iter_rows(min_row=2), strict=True):
+        for key, cell in zip(CUSTOMER_KEYS, row, strict=True):
+            expected = record.get(key)
+            if isinstance(expected, date) and not isinstance(expected, datetime):
+                assert cell.value == datetime.combine(expected, datetime.min.time())
+                assert cell.number_format == "yyyy-mm-dd"
+            elif isinstance(expected, datetime):
+                assert cell.value == expected
+                assert cell.number_format.startswith("yyyy-mm-dd")
+            else:
+                assert cell.value == expected, key
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:AC4"
+
+
+def test_staff_text_stays_text(exported: export.ExportResult) -> None:
+    sheet = openpyxl.load_workbook(exported.written[0])["客户总表"]
+    name, phone = sheet["A2"], sheet["C2"]
+    assert (name.value, name.data_type) == ("=1+1", "s")
+    assert (phone.value, phone.data_type) == ("13812345678", "s")
+    remarks = [row[24] for row in rows(sheet)[1:]]
+    assert remarks == ["@SUM(A1)", INJECTION, "http://example.com"]
+    assert sheet["J4"].value == "0123"  # not turned into the number 123
+    assert not sheet["Y4"].hyperlink
+    for path in exported.written:
+        assert formulas(path) == []
+
+
+def test_township_summary(exported: export.ExportResult) -> None:
+    sheet = openpyxl.load_workbook(exported.written[0])["乡镇汇总"]
+    assert rows(sheet) == [
+        ("户籍县(市、区)", "户籍乡镇", "A级", "B级", "C级", "D级", "合计"),
+        ("凤冈县", "进化镇", 0, 0, 4, 0, 4),
+        ("湄潭县", "兴隆镇", 0, 1, 0, 0, 1),
+        ("湄潭县", "永兴镇", 2, 0, 0, 0, 2),
+        ("合计", "3 个乡镇", 2, 1, 4, 0, 7),
+    ]
+    assert sheet.auto_filter.ref == "A1:G4"  # the total row stays out of sorting
+
+
+def test_followups_and_conflicts(exported: export.ExportResult) -> None:
+    book = openpyxl.load_workbook(exported.written[0])
+    follow = rows(book["跟进记录"])
+    titles = [f.title for f in FOLLOW_UP_FIELDS]
+    assert follow[0] == (titles[0], "客户姓名", *titles[1:], "分中心")
+    assert follow[1] == (
+        "13812345678", "=1+1", datetime(2026, 11, 5), "电话", "+约看房", "A",
+        datetime(2026, 12, 1), "罗明", "东莞分中心",
+    )  # fmt: skip
+    conflicts = rows(book["撞单记录"])
+    assert conflicts[1] == (
+        "138****5678", "东莞分中心", "深圳分中心", datetime(2026, 11, 3), datetime(2026, 11, 20),
+        datetime(2026, 11, 20, 14, 5), "是", "归属不变",
+    )  # fmt: skip
+
+
+def test_branch_files_hold_only_their_branch(exported: export.ExportResult) -> None:
+    dongguan = openpyxl.load_workbook(exported.written[1])
+    assert [r[0] for r in rows(dongguan["客户总表"])[1:]] == ["=1+1", "王强"]
+    assert len(rows(dongguan["跟进记录"])) == 2
+    assert rows(dongguan["乡镇汇总"])[-1] == ("合计", "2 个乡镇", 1, 1, 0, 0, 2)
+    shenzhen = openpyxl.load_workbook(exported.written[2])
+    assert [r[0] for r in rows(shenzhen["客户总表"])[1:]] == ["李芳 & <妹>"]
+    assert len(rows(shenzhen["跟进记录"])) == 1
+    # The claimant sees the 撞单 but not when the owner registered the customer.
+    conflict = rows(shenzhen["撞单记录"])[1]
+    assert conflict[1:4] == ("东莞分中心", "深圳分中心", None)
+    assert rows(dongguan["撞单记录"])[1][3] == datetime(2026, 11, 3)
+
+
+def test_requested_branches_only_even_when_empty(tmp_path: Path) -> None:
+    result = export_archive(tmp_path, DATA, branches=["成都分中心"], now=NOW)
+    assert [p.name for p in result.written] == ["客户总档案.xlsx", "分中心档案-成都分中心.xlsx"]
+    empty = openpyxl.load_workbook(result.written[1])
+    assert rows(empty["客户总表"]) == [tuple(CUSTOMER_HEADER)]
+
+
+def lock(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
+    """os.replace raises PermissionError for these target names, as a Windows share does."""
+    calls: list[str] = []
+    real = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        calls.append(Path(dst).name)
+        if Path(dst).name in names or any(re.fullmatch(n, Path(dst).name) for n in names):
+            raise PermissionError(13, "locked", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return calls
+
+
+def test_locked_master_is_written_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "客户总档案.xlsx").write_bytes(b"old")
+    calls = lock(monkeypatch, "客户总档案.xlsx")
+    result = export_archive(tmp_path, DATA, retries=2, retry_delay=0, now=NOW)
+    assert calls.count("客户总档案.xlsx") == 3
+    beside = tmp_path / "客户总档案-20261126-093005.xlsx"
+    assert result.written[0] == beside
+    assert (tmp_path / "客户总档案.xlsx").read_bytes() == b"old"
+    assert openpyxl.load_workbook(beside).sheetnames[0] == "客户总表"
+    (fallback,) = result.fallbacks
+    assert fallback.target == tmp_path / "客户总档案.xlsx"
+    assert "另存为 客户总档案-20261126-093005.xlsx" in fallback.note
+    assert fallback.note in result.describe()
+    assert len(result.written) == 3  # the branch files were not held up
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_nothing_writable_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lock(monkeypatch, r"客户总档案.*\.xlsx")
+    result = export_archive(tmp_path, DATA, retries=0, retry_delay=0, now=NOW)
+    assert [f.written for f in result.fallbacks] == [None]
+    assert "未能写出" in result.fallbacks[0].note
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_decimal_and_odd_values(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    odd = customer("赵六", 13800000000.0, "东莞分中心", budget=Decimal("55.5"), area=float("nan"))
+    result = export_archive(tmp_path, ArchiveData([odd]), branches=[], now=NOW)
+    sheet = openpyxl.load_workbook(result.written[0])["客户总表"]
+    assert sheet["C2"].value == "13800000000"  # a float phone becomes its digits, as text
+    assert sheet["P2"].value == 55.5
+    assert sheet["O2"].value is None
+
+
+EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn")), min_size=1, max_size=40)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=TEXT, remark=TEXT)
+def test_any_text_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, name: str, remark: str
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    data = ArchiveData([customer(name, "13812345678", "东莞分中心", remark=remark)])
+    result = export_archive(folder, data, branches=[], now=NOW)
+    sheet = openpyxl.load_workbook(result.written[0])["客户总表"]
+    # Excel reads _xHHHH_ as an escaped character; openpyxl leaves it, so decode as Excel does.
+    read = [
+        EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), sheet[c].value) for c in ("A2", "Y2")
+    ]
+    assert read == [name, remark]
+    assert formulas(result.written[0]) == []
