@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test lint format bench clean-demo
 
 # The environment: Python packages exactly as pinned (with hashes) in requirements.lock.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -16,6 +16,7 @@ import pytest
 import xlsxwriter
 from openpyxl.comments import Comment
 
+from branchflow import feedback
 from branchflow.archive.results import ArchiveResult, Conflict, LedgerEntry
 from branchflow.config import Limits
 from branchflow.feedback import (
@@ -252,6 +253,14 @@ def test_zip_bomb_is_not_opened(tmp_path: Path) -> None:
     limits = Limits(max_compression_ratio=50)
     path = write_rejection(tmp_path, incoming(tmp_path, bomb), [], NOW, limits=limits)
     assert "异常巨大" in read_text(path)
+
+
+def test_huge_workbook_gets_a_text_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feedback, "MAX_COPY_UNPACKED", 1000)
+    issue = Issue("phone.invalid", "手机号码不是 11 位", "客户档案", "B5", "手机号码")
+    text = read_text(write_rejection(tmp_path, incoming(tmp_path, staff_workbook()), [issue], NOW))
+    assert "没有生成标注副本" in text
+    assert "1. 客户档案!B5 手机号码：手机号码不是 11 位" in text
 
 
 def test_file_refused_at_intake_is_explained_not_opened(tmp_path: Path) -> None:

@@ -157,6 +157,60 @@ def _print_summary(report: IngestReport) -> None:
 
 
 @cli.command()
+@click.option("--polling", is_flag=True, help="轮询目录（网络共享 SMB/NFS 上请用此项）")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="轮询间隔（秒）",
+)
+@pass_context
+def watch(ctx: Context, polling: bool, interval: float) -> None:
+    """持续监视收件箱：文件完整后即处理、回执，并更新总档案，直到 Ctrl+C / SIGTERM。"""
+    from branchflow.watch import run_watch
+
+    run_watch(ctx.settings(), polling=polling, interval=interval, echo=click.echo)
+
+
+@cli.command()
+@click.option("--period", help="月份，如 2026-11")
+@click.option("--week", help="ISO 周，如 2026-W47")
+@click.option("--pdf", is_flag=True, help="另存 PDF（需安装 LibreOffice）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 列出写出的文件")
+@pass_context
+def report(ctx: Context, period: str | None, week: str | None, pdf: bool, as_json: bool) -> None:
+    """生成该期的 Word 文档到 outbox/reports/<期>/。"""
+    from branchflow.reports import render_period
+
+    if bool(period) == bool(week):
+        raise click.UsageError("请给出 --period YYYY-MM 或 --week YYYY-Www 之一")
+    settings = ctx.settings()
+    written = render_period(settings, period=period, week=week, pdf=pdf)
+    if as_json:
+        click.echo(json.dumps([str(p) for p in written], ensure_ascii=False, indent=2))
+        return
+    for path in written:
+        click.echo(f"已生成 {path}")
+
+
+@cli.command()
+@click.option("--period", required=True, help="月份，如 2026-11")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报送矩阵")
+@pass_context
+def status(ctx: Context, period: str, as_json: bool) -> None:
+    """报送矩阵：分中心 × 报送项 → 按时 / 迟交（小时）/ 未交 / 退回。"""
+    from branchflow.calendar import print_matrix, submission_matrix
+
+    settings = ctx.settings()
+    matrix = submission_matrix(settings, period)
+    if as_json:
+        click.echo(json.dumps([c.as_json() for c in matrix], ensure_ascii=False, indent=2))
+        return
+    print_matrix(matrix, settings, echo=click.echo, color=sys.stdout.isatty())
+
+
+@cli.command()
 @pass_context
 def export(ctx: Context) -> None:
     """根据档案库重写客户总档案及各分中心档案。"""

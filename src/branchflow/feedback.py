@@ -11,6 +11,7 @@ import re
 import secrets
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from datetime import datetime
@@ -40,6 +41,7 @@ ERROR_FILL = "FFF4B0B0"
 WARNING_FILL = "FFFFD98A"
 MAX_CELL_TEXT = 32_000
 DEFAULT_LIMITS = Limits()
+MAX_COPY_UNPACKED = 64 * 2**20  # ~80k rows saved by Excel; openpyxl would take ~1 GB and a minute
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _COORDINATE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
 _LEVELS = {"error": "错误", "warning": "提醒"}
@@ -108,6 +110,8 @@ def write_rejection(
     # Intake's own rules decide what is never opened here (bombs, macros, .xls…).
     size = len(incoming.data)
     problem = incoming.problem or intake._vet(incoming.path.name, size, incoming.data, limits)
+    if problem is None:
+        problem = _too_big_to_copy(incoming.data)
     if problem is None:
         path = _free_path(receipts_dir, f"退回-{safe_file_part(incoming.path.stem)}", now, ".xlsx")
         if _save_annotated_copy(incoming.data, issues, path):
@@ -246,6 +250,18 @@ def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
 
 
 # --- the annotated copy ---------------------------------------------------------------------
+
+
+def _too_big_to_copy(data: bytes) -> Issue | None:
+    """openpyxl needs ~10x a sheet's XML in memory; a huge workbook gets a text list instead."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked <= MAX_COPY_UNPACKED:
+        return None
+    return Issue(
+        "file.too_big_to_annotate",
+        f"文件较大（解压后约 {unpacked // 2**20} MB），没有生成标注副本：请按下面的清单逐项修改",
+    )
 
 
 def _save_annotated_copy(data: bytes, issues: Sequence[Issue], path: Path) -> bool:
