@@ -326,6 +326,7 @@ def test_receipt_for_other_kinds_counts_rows_per_table(tmp_path: Path) -> None:
     assert "本月指标：14 行" in text
     assert "下月工作计划：3 行" in text
     assert "招商商家：2 行" in text
+    assert "以最后一次报送为准" in text
 
 
 def test_two_answers_in_one_second_do_not_overwrite(tmp_path: Path) -> None:

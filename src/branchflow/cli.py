@@ -96,7 +96,7 @@ def ingest(ctx: Context, as_json: bool) -> None:
             )
             return
         report = _ingest_with_progress(settings, archive, len(ready), run_ingest)
-    _print_summary(report)
+    _print_summary(report, settings)
 
 
 def _ingest_with_progress(
@@ -140,7 +140,7 @@ def describe(outcome: FileOutcome) -> str:
     return "  ".join(parts)
 
 
-def _print_summary(report: IngestReport) -> None:
+def _print_summary(report: IngestReport, settings: Settings) -> None:
     done = [o for o in report.outcomes if o.status != "ignored"]
     by_status = {s: sum(o.status == s for o in done) for s in ("accepted", "rejected", "duplicate")}
     if not done:
@@ -152,7 +152,7 @@ def _print_summary(report: IngestReport) -> None:
             f"重复 {by_status['duplicate']}。"
         )
     if report.export is not None:
-        for line in report.export.describe():
+        for line in report.export.describe(settings.workspace):
             click.echo(line)
 
 
@@ -220,7 +220,7 @@ def export(ctx: Context) -> None:
     settings = ctx.settings()
     with Archive.open(settings) as archive:
         result = export_now(settings, archive)
-    for line in result.describe():
+    for line in result.describe(settings.workspace):
         click.echo(line)
 
 
@@ -245,7 +245,7 @@ def demo(ctx: Context, directory: Path | None) -> None:
     """示例：新建工作区，放入几个分中心两个月的示例报表（含错误），接收并汇总。"""
     from branchflow.sample.demo import run_demo
 
-    for line in run_demo(directory or ctx.workspace, echo=click.echo):
+    for line in run_demo(directory or ctx.workspace, on_file=lambda o: click.echo(describe(o))):
         click.echo(line)
 
 

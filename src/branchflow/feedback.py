@@ -46,6 +46,9 @@ _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _COORDINATE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
 _LEVELS = {"error": "错误", "warning": "提醒"}
 _Anchor = tuple[str, str]  # (sheet, coordinate) of the cell that carries the mark
+_CORRECTION = {
+    "customers": "如需更正，直接修改原工作簿后重新放入本文件夹即可，不会重复入库。",
+}
 _STATUS = {"accepted": "已入库", "rejected": "已退回", "duplicate": "重复文件"}
 
 
@@ -74,7 +77,7 @@ def write_receipt(
         *_conflict_lines(result),
         *_warning_lines(i for i in (*batch.warnings, *result.issues) if not _told(i, result)),
         "",
-        "如需更正，直接修改原工作簿后重新放入本文件夹即可，不会重复入库。",
+        _CORRECTION.get(batch.kind, "如需更正，修改后重新放入本文件夹即可，以最后一次报送为准。"),
     ]
     return _write_text(receipts_dir, f"回执-{safe_file_part(incoming.path.stem)}", lines, now)
 

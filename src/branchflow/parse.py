@@ -71,7 +71,7 @@ class ParsedWorkbook:
 MARKER_KIND = "branchflow_kind"
 MARKER_VERSION = "branchflow_version"
 HEADER_SCAN_ROWS = 400  # a table's header row must appear within this many rows of the sheet top
-GUIDE_SHEETS = frozenset({"填写说明", "下拉选项"})  # instructions and dropdown lists
+GUIDE_SHEETS = frozenset({"填写说明", "下拉选项", "错误清单"})  # instructions and dropdown lists
 
 
 def read_workbook(data: bytes) -> ParsedWorkbook:

@@ -155,7 +155,9 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
     if status == "accepted" and batch is not None:
         receipt = feedback.write_receipt(receipts, incoming, batch, result, incoming.received_at)
     else:
-        receipt = feedback.write_rejection(receipts, incoming, issues, incoming.received_at)
+        receipt = feedback.write_rejection(
+            receipts, incoming, issues, incoming.received_at, limits=settings.limits
+        )
     _clear(incoming, archive, result.file_id, receipt)
     return _outcome(incoming, kind, batch, status, issues, _rel(receipt, settings), result)
 

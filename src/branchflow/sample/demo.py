@@ -26,7 +26,7 @@ QUIRKS = {
 }
 
 
-def run_demo(directory: Path, echo: Callable[[str], None]) -> list[str]:
+def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = None) -> list[str]:
     """Build the sample workspace, replay the drops in time order, return the closing summary."""
     settings = prepare_demo_workspace(directory)
     drops = sorted(_all_drops(settings), key=lambda d: d.at)
@@ -39,7 +39,7 @@ def run_demo(directory: Path, echo: Callable[[str], None]) -> list[str]:
             moment = dataclasses.replace(
                 settings, now_override=at.replace(tzinfo=settings.timezone)
             )
-            report = ingest(moment, archive)
+            report = ingest(moment, archive, on_file=on_file)
             outcomes.extend(o for o in report.outcomes if o.status != "ignored")
     return _summary(settings, outcomes)
 

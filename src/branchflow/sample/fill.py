@@ -110,7 +110,7 @@ def _put_value(sheet: Worksheet, title: str, value: Any) -> None:
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == row and merged.min_col == col:
             col = merged.max_col
-    sheet.cell(row, col + 1).value = value
+    _type_in(sheet.cell(row, col + 1), value)
 
 
 def _put_table(
@@ -126,7 +126,7 @@ def _put_table(
         r = header + 1 + i
         for key, value in record.items():
             if key in columns:
-                sheet.cell(r, columns[key]).value = _typed(value, quirks, key)
+                _type_in(sheet.cell(r, columns[key]), _typed(value, quirks, key))
     last = header + len(rows)
     if table.key == "customers":
         _apply_quirks(sheet, header, last, columns, quirks)
@@ -152,6 +152,13 @@ def _put_labelled(
         for key, value in record.items():
             if key in columns and key not in table.key_fields:
                 sheet.cell(r, columns[key]).value = value
+
+
+def _type_in(cell: Any, value: Any) -> None:
+    """What a person types is text: "=HYPERLINK(...)" typed after a ' stays text, as in Excel."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
 
 
 def _typed(value: Any, quirks: Quirks, key: str = "") -> Any:
