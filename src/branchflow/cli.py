@@ -211,6 +211,31 @@ def status(ctx: Context, period: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--days",
+    type=click.IntRange(min=0, max=31),
+    default=3,
+    show_default=True,
+    help="提醒几天内截止的报表",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出提醒清单")
+@pass_context
+def remind(ctx: Context, days: int, as_json: bool) -> None:
+    """待报提醒：几天内截止、尚未收到通过版本的报表，写入各分中心 回执/（每天一次）。"""
+    from branchflow.archive.store import Archive
+    from branchflow.calendar import reminder_lines, send_reminders
+
+    settings = ctx.settings()
+    with Archive.open(settings) as archive:
+        reminders = send_reminders(settings, archive, settings.now(), days=days)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in reminders], ensure_ascii=False, indent=2))
+        return
+    for line in reminder_lines(reminders, settings, days):
+        click.echo(line)
+
+
+@cli.command()
 @pass_context
 def export(ctx: Context) -> None:
     """根据档案库重写客户总档案及各分中心档案。"""

@@ -208,9 +208,19 @@ DEFAULT_CALENDAR = {
 
 
 def _calendar(raw: dict[str, Any]) -> tuple[Deadline, ...]:
-    merged = {kind: {**rule, **raw.get(kind, {})} for kind, rule in DEFAULT_CALENDAR.items()}
+    unknown = sorted(set(raw) - set(DEFAULT_CALENDAR))
+    if unknown:
+        raise ConfigError(
+            f"{CONFIG_NAME}：[calendar.{unknown[0]}] 不是报送项，"
+            f"可用：{'、'.join(DEFAULT_CALENDAR)}"
+        )
     deadlines = []
-    for kind, rule in merged.items():
+    for kind, default in DEFAULT_CALENDAR.items():
+        given = raw.get(kind, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"{CONFIG_NAME}：[calendar.{kind}] 应为一个表")
+        rule = {**default, **given}
+        _check_due_rule(kind, rule)
         deadlines.append(
             Deadline(
                 kind=kind,
@@ -225,6 +235,21 @@ def _calendar(raw: dict[str, Any]) -> tuple[Deadline, ...]:
             )
         )
     return tuple(deadlines)
+
+
+def _check_due_rule(kind: str, rule: dict[str, Any]) -> None:
+    """Weekly news is due on a weekday, everything else on a day of the month (1–31)."""
+    where = f"{CONFIG_NAME}：[calendar.{kind}]"
+    wanted, other = ("weekday", "day") if kind == "weekly" else ("day", "weekday")
+    if rule.get(other) is not None:
+        raise ConfigError(f"{where} 应填 {wanted}，不能填 {other}")
+    limits = {"day": 31, "weekday": 7, "final_day": 31, "meeting_day": 31}
+    for key, upper in limits.items():
+        value = rule.get(key)
+        if value is None and key != wanted:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= upper:
+            raise ConfigError(f"{where} {key} = {value!r} 应为 1 到 {upper} 之间的整数")
 
 
 def _clock(value: Any, where: str) -> time:
