@@ -186,7 +186,9 @@ def report(ctx: Context, period: str | None, week: str | None, pdf: bool, as_jso
     if bool(period) == bool(week):
         raise click.UsageError("请给出 --period YYYY-MM 或 --week YYYY-Www 之一")
     settings = ctx.settings()
-    written = render_period(settings, period=period, week=week, pdf=pdf)
+    written = render_period(
+        settings, period=period, week=week, pdf=pdf, notes=lambda m: click.echo(m, err=True)
+    )
     if as_json:
         click.echo(json.dumps([str(p) for p in written], ensure_ascii=False, indent=2))
         return
@@ -250,12 +252,25 @@ def export(ctx: Context) -> None:
 
 
 @cli.command()
+@click.option(
+    "--check", is_flag=True, help="检查 templates/word/ 中的 Word 模板（语法、未定义变量）"
+)
 @pass_context
-def templates(ctx: Context) -> None:
-    """按模板定义重新生成空白 Excel 模板（templates/excel/）。"""
+def templates(ctx: Context, check: bool) -> None:
+    """按模板定义重新生成空白 Excel 模板（templates/excel/）；--check 检查 Word 模板。"""
     from branchflow.workspace import generate_blanks, generate_templates
 
     settings = ctx.settings()
+    if check:
+        from branchflow.reports.check import check_word_templates
+
+        problems = check_word_templates(settings)
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            raise BranchflowError(f"Word 模板有 {len(problems)} 处问题（见上），请在 Word 中改正")
+        click.echo(f"Word 模板检查通过：{settings.templates_dir / 'word'}")
+        return
     folder = settings.templates_dir / "excel"
     paths = generate_templates(folder, settings.project_names, settings.company)
     paths += generate_blanks(settings)

@@ -19,6 +19,7 @@ from branchflow.config import (
     load_settings,
 )
 from branchflow.errors import WorkspaceError
+from branchflow.reports.word_templates import install_word_templates
 from branchflow.templates.definitions import KIND_NAMES, TEMPLATES, TemplateDef
 from branchflow.templates.xlsx import DEFAULT_COMPANY, write_template
 
@@ -62,6 +63,7 @@ def build_workspace(settings: Settings) -> None:
         _mkdir(folder)
     generate_templates(settings.templates_dir / "excel", settings.project_names, settings.company)
     generate_blanks(settings)
+    install_word_templates(settings.templates_dir / "word")
     for branch in settings.branch_names:
         _write_readme(settings.inbox / branch, branch_readme(branch, settings))
     _write_readme(settings.inbox / settings.hq_folder, hq_readme(settings))

@@ -11,12 +11,15 @@ from typing import Any
 from branchflow.archive.store import Archive
 from branchflow.config import BLANKS_DIR, RECEIPTS_DIR, Settings
 from branchflow.pipeline import FileOutcome, ingest
+from branchflow.reports import render_period
 from branchflow.sample.fill import Drop, Filling, Quirks, fill_template
 from branchflow.sample.people import SampleCompany
 from branchflow.templates.definitions import TEMPLATES
 from branchflow.workspace import prepare_demo_workspace
 
 MONTHS = ((2026, 10), (2026, 11))
+REPORT_PERIOD = "2026-11"
+REPORT_WEEK = "2026-W46"
 STAFF = ("罗明", "田秀英", "冉海", "龙小燕")
 QUIRKS = {
     "东莞分中心": Quirks(phones_as_float=True, text_dates=True),
@@ -41,10 +44,12 @@ def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = No
             )
             report = ingest(moment, archive, on_file=on_file)
             outcomes.extend(o for o in report.outcomes if o.status != "ignored")
-    return _summary(settings, outcomes)
+    documents = render_period(settings, period=REPORT_PERIOD, week=None)
+    documents += render_period(settings, period=None, week=REPORT_WEEK)
+    return _summary(settings, outcomes, documents)
 
 
-def _summary(settings: Settings, outcomes: list[FileOutcome]) -> list[str]:
+def _summary(settings: Settings, outcomes: list[FileOutcome], documents: list[Path]) -> list[str]:
     count = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
     ws = settings.workspace
     return [
@@ -55,7 +60,9 @@ def _summary(settings: Settings, outcomes: list[FileOutcome]) -> list[str]:
         f"  客户总档案：{settings.archive_dir / '客户总档案.xlsx'}",
         f"  各分中心档案：{settings.archive_dir}/分中心档案-<分中心>.xlsx",
         f"  档案库与全部原件：{settings.store_dir}/",
-        f"  Word 文档：{settings.reports_dir}/（branchflow report --period 2026-11）",
+        f"  Word 文档（{len(documents)} 份）：{settings.reports_dir / REPORT_PERIOD}/ 和 "
+        f"{settings.reports_dir / REPORT_WEEK}/",
+        f"  报送考核：branchflow -w {ws} status --period {REPORT_PERIOD}",
         "  苏州分中心文件夹里的 ~$ 开头文件是 Excel 锁文件，按规则不处理、原样保留。",
     ]
 

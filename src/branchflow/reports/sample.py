@@ -1,0 +1,250 @@
+"""Made-up snapshots — one with every kind of input filled in, one with nothing — so that
+`branchflow templates --check` can trial-render an edited template down every path."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from branchflow.archive.reportdata import ReportData
+from branchflow.archive.schema import CUSTOMER_KEYS
+from branchflow.config import Settings
+from branchflow.reports.periods import Month, Week, weeks_overlapping
+from branchflow.reports.snapshot import MonthSnapshot, WeekSnapshot
+from branchflow.templates.definitions import KPIS
+
+PHONES = ("13800000001", "13800000002")
+
+
+def month_snapshot(settings: Settings, month: Month, filled: bool = True) -> MonthSnapshot:
+    now = datetime.combine(month.last, time(12), tzinfo=settings.timezone)
+    weeks = weeks_overlapping(month)
+    if not filled:
+        return MonthSnapshot(month, now, [], [], [], [], {}, {}, {}, None, weeks)
+    branch = settings.branch_names[0]
+    project = settings.projects[0].name if settings.projects else "示例项目"
+    customers = [_customer(n, branch, project, month) for n in (1, 2)]
+    followups = [_followup(n, branch, month) for n in (1, 2)]
+    moment = datetime.combine(month.day(10), time(9), tzinfo=settings.timezone)
+    history = [
+        {
+            "customer_id": 1,
+            "field": "grade",
+            "old_value": "C",
+            "new_value": "A",
+            "file_id": 1,
+            "changed_at": moment,
+            "branch": branch,
+            "phone": PHONES[0],
+            "name": "示例客户1",
+            "owner_branch": branch,
+            "source_file": "客户档案.xlsx",
+        },
+    ]
+    conflict = {
+        "id": 1,
+        "customer_id": 1,
+        "phone": PHONES[0],
+        "owner_branch": branch,
+        "claimant_branch": settings.branch_names[-1],
+        "owner_registered_on": month.first,
+        "claimant_registered_on": month.day(9),
+        "file_id": 2,
+        "cell": "客户档案!C5",
+        "detected_at": moment,
+        "within_protection": True,
+        "resolution": "kept_by_owner",
+        "repeat": False,
+        "source_file": "客户档案.xlsx",
+        "masked_phone": "138****0001",
+    }
+    return MonthSnapshot(
+        month=month,
+        now=now,
+        customers=customers,
+        followups=followups,
+        conflicts=[conflict],
+        history=history,
+        monthly={
+            m.key: {branch: _monthly(branch, m)} for m in (month.shift(-2), month.shift(-1), month)
+        },
+        market={branch: _market(branch, month)},
+        weekly={weeks[0].key: {branch: _weekly(branch, weeks[0], month)}},
+        hq_briefing=_report(
+            "hq_briefing",
+            settings.hq_folder,
+            month.key,
+            {"reporter": "销售管理部", "sales_brief": "示例简报", "key_work": "示例重点工作"},
+            {
+                "nodes": [
+                    {"project": project, "node": "开盘", "date": month.day(18), "note": "示例"}
+                ],
+                "properties": [
+                    {
+                        "project": project,
+                        "unit_type": "三室",
+                        "area": "110㎡",
+                        "available": 10,
+                        "price_range": "4000元/㎡",
+                        "offers": "示例",
+                    }
+                ],
+            },
+        ),
+        weeks=weeks,
+    )
+
+
+def week_snapshot(settings: Settings, week: Week, filled: bool = True) -> WeekSnapshot:
+    now = datetime.combine(week.last + timedelta(days=2), time(12), tzinfo=settings.timezone)
+    if not filled:
+        return WeekSnapshot(week, now, {})
+    branch = settings.branch_names[0]
+    month = Month(week.first.year, week.first.month)
+    return WeekSnapshot(week, now, {branch: _weekly(branch, week, month)})
+
+
+def matrix(settings: Settings, month: Month) -> list[Any]:
+    """Submissions of every state, shaped as the calendar returns them."""
+    from branchflow.calendar import Submission
+
+    due = datetime.combine(month.day(25), time(23, 59), tzinfo=settings.timezone)
+    late = due + timedelta(hours=5)
+    rows = []
+    for branch, state in zip(settings.branch_names, ("on_time", "late", "missing"), strict=False):
+        submitted = late if state != "missing" else None
+        hours = 5.0 if state == "late" else None
+        for kind, period in (("monthly", month.key), ("weekly", weeks_overlapping(month)[1].key)):
+            rows.append(Submission(branch, kind, period, due, submitted, state, hours))
+    rows.append(Submission(settings.hq_folder, "hq_briefing", month.key, due, due, "on_time", None))
+    rows.append(
+        Submission(settings.branch_names[0], "market", month.key, due, None, "rejected", None)
+    )
+    return rows
+
+
+def _customer(n: int, branch: str, project: str, month: Month) -> dict[str, Any]:
+    values: dict[str, Any] = dict.fromkeys(CUSTOMER_KEYS)
+    values.update(
+        id=n,
+        name=f"示例客户{n}",
+        phone=PHONES[n - 1],
+        county="湄潭县",
+        township="永兴镇",
+        grade="AB"[n - 1],
+        registered_on=month.day(n),
+        project=project,
+        status="意向",
+        consultant="示例顾问",
+        unit_type="三室两厅",
+        area=120.0,
+        budget=50.0,
+        owner_branch=branch,
+        first_registered_on=month.day(n),
+        owned_since=month.day(n),
+        masked_phone=False,
+        source_file="客户档案.xlsx",
+    )
+    return values
+
+
+def _followup(n: int, branch: str, month: Month) -> dict[str, Any]:
+    return {
+        "id": n,
+        "customer_id": n,
+        "phone": PHONES[n - 1],
+        "date": month.day(2),
+        "method": "电话",
+        "content": "示例跟进",
+        "grade_after": None,
+        "next_date": month.day(20),
+        "staff": "示例顾问",
+        "branch": branch,
+        "cell": "",
+        "customer_name": f"示例客户{n}",
+        "owner_branch": branch,
+        "source_file": "客户档案.xlsx",
+    }
+
+
+def _report(
+    kind: str, branch: str, period: str, values: dict[str, Any], tables: dict[str, Any]
+) -> ReportData:
+    return ReportData(kind, branch, period, 1, values, tables)
+
+
+def _monthly(branch: str, month: Month) -> ReportData:
+    texts = ("main_work", "problems", "causes", "support")
+    return _report(
+        "monthly",
+        branch,
+        month.key,
+        {"reporter": "示例填报人", **dict.fromkeys(texts, "示例内容")},
+        {
+            "kpis": [{"kpi": k, "target": 10.0, "actual": 8.0, "note": None} for k in KPIS],
+            "targets": [{"kpi": k, "target": 12.0} for k in KPIS],
+            "plan": [
+                {
+                    "item": "示例事项",
+                    "detail": "示例",
+                    "owner": "示例",
+                    "due": month.day(20),
+                    "involves": "示例部门",
+                }
+            ],
+            "merchants": [
+                {
+                    "name": "示例商家",
+                    "business": "餐饮",
+                    "contact": "示例",
+                    "phone": "13900000000",
+                    "project": None,
+                    "area": 100.0,
+                    "progress": "示例",
+                }
+            ],
+        },
+    )
+
+
+def _market(branch: str, month: Month) -> ReportData:
+    keys = (
+        "worker_scale",
+        "intent_ratio",
+        "intent_places",
+        "unit_types",
+        "areas",
+        "budgets",
+        "payments",
+        "timing",
+        "competitors",
+        "suggestions",
+    )
+    return _report(
+        "market",
+        branch,
+        month.key,
+        {"reporter": "示例填报人", **dict.fromkeys(keys, "示例内容")},
+        {
+            "sources": [{"county": "湄潭县", "township": "永兴镇", "estimate": 100, "note": None}],
+            "employment": [
+                {"industry": "电子", "estimate": 100, "income_range": "5000元", "note": None}
+            ],
+        },
+    )
+
+
+def _weekly(branch: str, week: Week, month: Month) -> ReportData:
+    day = max(week.first, month.first) if week.first.month != month.month else week.first
+    activity = {
+        "date": min(day, week.last),
+        "name": "示例活动",
+        "type": "推介会",
+        "place": "示例地点",
+        "participants": 10,
+        "new_registrations": 2,
+        "news": "示例新闻稿",
+    }
+    return _report(
+        "weekly", branch, week.key, {"reporter": "示例填报人"}, {"activities": [activity]}
+    )
