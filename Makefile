@@ -34,6 +34,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/report.py
 
 clean-demo:
 	rm -rf inbox/* outbox/* store
