@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -161,6 +161,32 @@ def test_staff_text_stays_text(exported: export.ExportResult) -> None:
         assert formulas(path) == []
 
 
+def sheet_cells(
+    path: Path, part: str = "xl/worksheets/sheet1.xml"
+) -> dict[str, ElementTree.Element]:
+    with zipfile.ZipFile(path) as archive:
+        tree = ElementTree.fromstring(archive.read(part))
+    return {cell.get("r", ""): cell for cell in tree.iterfind(".//m:c", NS)}
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "<r><t>x</t></r>", INJECTION])
+def test_formula_like_text_is_a_string_cell(tmp_path: Path, text: str) -> None:
+    data = ArchiveData([customer(text, "13812345678", "东莞分中心", remark=text, village=text)])
+    result = export_archive(tmp_path, data, branches=[], now=NOW)
+    cells = sheet_cells(result.written[0])
+    for ref in ("A2", "G2", "Y2"):  # 客户姓名, 户籍村(社区), 备注
+        cell = cells[ref]
+        assert cell.get("t") == "inlineStr"
+        assert cell.find("m:f", NS) is None
+        assert "".join(cell.find("m:is", NS).itertext()) == text
+    with zipfile.ZipFile(result.written[0]) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml
+    if text.startswith("<r>"):
+        assert b"&lt;r&gt;&lt;t&gt;x&lt;/t&gt;&lt;/r&gt;" in xml
+    assert formulas(result.written[0]) == []
+
+
 def test_township_summary(exported: export.ExportResult) -> None:
     sheet = openpyxl.load_workbook(exported.written[0])["乡镇汇总"]
     assert rows(sheet) == [
@@ -170,7 +196,21 @@ def test_township_summary(exported: export.ExportResult) -> None:
         ("湄潭县", "永兴镇", 2, 0, 0, 0, 2),
         ("合计", "3 个乡镇", 2, 1, 4, 0, 7),
     ]
-    assert sheet.auto_filter.ref == "A1:G4"  # the total row stays out of sorting
+    # No filter: sorting would move the total row into the data (the writer's filter always
+    # spans every row it was given).
+    assert sheet.auto_filter.ref is None
+    assert [(c.font.b, c.border.top.style) for c in sheet[5]] == [(True, "thin")] * 7
+    assert not sheet["A4"].font.b
+
+
+def test_every_row_written_once(exported: export.ExportResult) -> None:
+    for path in exported.written:
+        with zipfile.ZipFile(path) as archive:
+            for part in archive.namelist():
+                if part.startswith("xl/worksheets/sheet"):
+                    tree = ElementTree.fromstring(archive.read(part))
+                    numbers = [row.get("r") for row in tree.iterfind(".//m:row", NS)]
+                    assert len(numbers) == len(set(numbers)), (path.name, part)
 
 
 def test_followups_and_conflicts(exported: export.ExportResult) -> None:
@@ -261,6 +301,34 @@ def test_decimal_and_odd_values(tmp_path: Path) -> None:
     assert sheet["C2"].value == "13800000000"  # a float phone becomes its digits, as text
     assert sheet["P2"].value == 55.5
     assert sheet["O2"].value is None
+
+
+def test_resolution_codes_in_words_and_local_times(tmp_path: Path) -> None:
+    zone = timezone(timedelta(hours=8))
+    conflicts = [
+        {
+            **CONFLICTS[0],
+            "resolution": "kept_by_owner",
+            "detected_at": datetime(2026, 11, 20, 14, 5, tzinfo=zone),
+        },
+        {**CONFLICTS[0], "resolution": "transferred", "within_protection": False},
+    ]
+    result = export_archive(tmp_path, ArchiveData(conflicts=conflicts), branches=[], now=NOW)
+    found = rows(openpyxl.load_workbook(result.written[0])["撞单记录"])
+    assert [(r[5], r[6], r[7]) for r in found[1:]] == [
+        (datetime(2026, 11, 20, 14, 5), "是", "归属不变"),  # the archive's wall clock, naive
+        (datetime(2026, 11, 20, 14, 5), "否", "已转归"),
+    ]
+
+
+def test_old_dates_and_long_text(tmp_path: Path) -> None:
+    odd = customer("孙七", "13800000001", "东莞分中心", registered_on=date(1899, 12, 31),
+                   first_registered_on=date(1900, 2, 28), remark="长" * 40_000)  # fmt: skip
+    result = export_archive(tmp_path, ArchiveData([odd]), branches=[], now=NOW)
+    sheet = openpyxl.load_workbook(result.written[0])["客户总表"]
+    assert sheet["V2"].value == "1899-12-31"  # before Excel's calendar: written as text
+    assert sheet["AA2"].value == "1900-02-28"
+    assert sheet["Y2"].value == "长" * 32_000
 
 
 EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")

@@ -85,10 +85,11 @@ def ingest(ctx: Context, as_json: bool) -> None:
     from branchflow.archive.store import Archive
     from branchflow.pipeline import find_drops
     from branchflow.pipeline import ingest as run_ingest
+    from branchflow.watch.lock import watch_lock
 
     settings = ctx.settings()
     ready, _ = find_drops(settings)
-    with Archive.open(settings) as archive:
+    with watch_lock(settings, "ingest"), Archive.open(settings) as archive:
         if as_json:
             report = run_ingest(settings, archive)
             click.echo(

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from branchflow.sheets import Grid, SheetReader, blank_to_none, sheet_parts
 from branchflow.templates.definitions import TEMPLATES, Field, Sheet, Table, TemplateDef
 from branchflow.validate.issues import Issue, cell_address
 
@@ -34,13 +35,44 @@ class Cell(NamedTuple):
         return cell_address(self.row, self.col)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedRow:
     sheet: str
     row: int
     cells: Mapping[str, Cell]  # field key → cell, for the fields whose column is present
     hidden: bool = False
     merged: frozenset[str] = frozenset()  # field keys whose value came from a vertical merge
+    # The same values in ParsedTable.columns order (blanks None), so validation can read a
+    # table column by column; parse fills it, rows built by hand may leave it empty.
+    values: tuple[Any, ...] = ()
+
+
+class RowCells(Mapping[str, Cell]):
+    """A parsed row's cells by field key, made when asked: a 100k-row table would otherwise
+    hold 2.5 million Cell tuples that only the rows with problems are ever asked for."""
+
+    __slots__ = ("_columns", "_row", "_sheet", "_values")
+
+    def __init__(
+        self, sheet: str, row: int, columns: Mapping[str, tuple[int, int]], values: tuple[Any, ...]
+    ) -> None:
+        self._sheet = sheet
+        self._row = row
+        self._columns = columns  # field key → (index in values, 1-based column), one per table
+        self._values = values
+
+    def __getitem__(self, key: str) -> Cell:
+        index, col = self._columns[key]
+        return Cell(self._sheet, self._row, col, self._values[index])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 @dataclass(frozen=True)
@@ -78,14 +110,14 @@ def read_workbook(data: bytes) -> ParsedWorkbook:
     """Parse workbook bytes (already checked by intake) into values and table rows."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         marker = _read_marker(archive)
-        xml_parts = _sheet_parts(archive)
+        xml_parts = sheet_parts(archive)
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [
             m.name
             for m in book.sheets_metadata
             if m.visible == SheetVisibleEnum.Visible and m.name not in GUIDE_SHEETS
         ]
-        sheets = _LazySheets(book, archive, xml_parts)
+        sheets = SheetReader(book, archive, xml_parts)
         kind, version = marker if marker else (_kind_from_structure(sheets, visible), None)
         if kind not in TEMPLATES:
             return ParsedWorkbook("unknown", version, {}, {}, tuple(visible), (_unknown_kind(),))
@@ -93,7 +125,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:
 
 
 def _read_definition(
-    definition: TemplateDef, version: int | None, sheets: _LazySheets, visible: list[str]
+    definition: TemplateDef, version: int | None, sheets: SheetReader, visible: list[str]
 ) -> ParsedWorkbook:
     issues: list[Issue] = []
     values: dict[str, Cell | None] = {}
@@ -115,7 +147,7 @@ def _sheet_order(preferred: str, visible: list[str]) -> list[str]:
     return [preferred, *(n for n in visible if n != preferred)] if preferred in visible else visible
 
 
-def _find_value(field: Field, order: list[str], sheets: _LazySheets) -> Cell | None:
+def _find_value(field: Field, order: list[str], sheets: SheetReader) -> Cell | None:
     titles = _titles(field)
     for name in order:
         grid = sheets.grid(name)
@@ -124,7 +156,7 @@ def _find_value(field: Field, order: list[str], sheets: _LazySheets) -> Cell | N
                 if isinstance(raw, str) and raw and _norm_title(raw) in titles:
                     col = grid.merge_end_col(r, c) + 1
                     value = row[col] if col < len(row) else None
-                    return Cell(name, r + 1, col + 1, _blank_to_none(value))
+                    return Cell(name, r + 1, col + 1, blank_to_none(value))
     return None
 
 
@@ -144,7 +176,7 @@ def _missing_values(definition: TemplateDef, values: dict[str, Cell | None]) -> 
 
 
 def _find_table(
-    table: Table, sheet_def: Sheet, order: list[str], sheets: _LazySheets
+    table: Table, sheet_def: Sheet, order: list[str], sheets: SheetReader
 ) -> tuple[ParsedTable, list[Issue]]:
     titles = {t: f.key for f in table.fields for t in _titles(f)}
     for name in order:
@@ -166,7 +198,7 @@ def _find_table(
     return empty, [issue]
 
 
-def _header_row(grid: _Grid, titles: dict[str, str], table: Table) -> int | None:
+def _header_row(grid: Grid, titles: dict[str, str], table: Table) -> int | None:
     """The 0-based row holding most of the table's column titles, including a key column."""
     needed = min(2, len(table.fields))
     best, best_score = None, 0
@@ -182,7 +214,7 @@ def _header_row(grid: _Grid, titles: dict[str, str], table: Table) -> int | None
 
 
 def _read_table(
-    table: Table, sheet_def: Sheet, grid: _Grid, header: int, titles: dict[str, str]
+    table: Table, sheet_def: Sheet, grid: Grid, header: int, titles: dict[str, str]
 ) -> tuple[ParsedTable, list[Issue]]:
     columns: dict[str, int] = {}
     extra: list[str] = []
@@ -206,20 +238,7 @@ def _read_table(
         if f.required and f.key not in columns
     ]
     first, last = _data_area(table, sheet_def, grid, header, columns)
-    filled = grid.vertical_fill(first, last, set(columns.values()))
-    rows: list[ParsedRow] = []
-    hidden_rows: list[int] = []
-    for r in range(first, last + 1):
-        raw_row = grid.rows[r]
-        values = {k: _blank_to_none(_at(raw_row, c, filled, r)) for k, c in columns.items()}
-        if all(v is None for v in values.values()):
-            continue
-        cells = {k: Cell(grid.name, r + 1, c + 1, values[k]) for k, c in columns.items()}
-        merged = frozenset(k for k, c in columns.items() if (r, c) in filled)
-        hidden = r in grid.hidden
-        if hidden:
-            hidden_rows.append(r + 1)
-        rows.append(ParsedRow(grid.name, r + 1, cells, hidden, merged))
+    rows, hidden_rows = _table_rows(grid, columns, first, last)
     issues += grid.merge_notes(first, last, columns, table)
     if hidden_rows:
         issues.append(_hidden_note(grid.name, hidden_rows))
@@ -235,14 +254,69 @@ def _read_table(
     return parsed, issues
 
 
-def _at(row: list[Any], c: int, filled: dict[tuple[int, int], Any], r: int) -> Any:
+def _table_rows(
+    grid: Grid, columns: dict[str, int], first: int, last: int
+) -> tuple[list[ParsedRow], list[int]]:
+    """The rows of the data area with a value in any of the table's columns (1-based numbers of
+    the hidden ones too). The hot loop of a 100k-row file: a row is one tuple of the grid's own
+    value objects, and its Cells are only made if something asks (RowCells)."""
+    if not columns:
+        return [], []
+    cols = list(columns.values())
+    where = {key: (index, c + 1) for index, (key, c) in enumerate(columns.items())}
+    take = _row_taker(cols, len(grid.rows[first]) if first < len(grid.rows) else 0)
+    filled = grid.vertical_fill(first, last, set(cols))
+    filled_rows = {r for r, _ in filled}
+    blanks, empty, hidden = grid.blanks, (None,) * len(cols), grid.hidden
+    rows: list[ParsedRow] = []
+    hidden_rows: list[int] = []
+    for r in range(first, last + 1):
+        values = take(grid.rows[r])
+        if r in filled_rows:
+            values = tuple(filled.get((r, c), v) for c, v in zip(cols, values, strict=True))
+        if r in filled_rows or (blanks and not blanks.isdisjoint(values)):
+            values = tuple(map(blank_to_none, values))
+        if values == empty:
+            continue
+        merged = _merged(columns, filled, r) if r in filled_rows else _NONE_MERGED
+        if r in hidden:
+            hidden_rows.append(r + 1)
+        cells = RowCells(grid.name, r + 1, where, values)
+        rows.append(ParsedRow(grid.name, r + 1, cells, r in hidden, merged, values))
+    return rows, hidden_rows
+
+
+_NONE_MERGED: frozenset[str] = frozenset()
+
+
+def _merged(columns: dict[str, int], filled: dict[tuple[int, int], Any], r: int) -> frozenset[str]:
+    return frozenset(k for k, c in columns.items() if (r, c) in filled)
+
+
+def _row_taker(cols: list[int], width: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Those columns of a grid row as a tuple (None past the end of a short row); the row
+    itself when the table is the whole row, as in a template nobody added columns to."""
+    pick = itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
+    need = max(cols) + 1
+
+    def take(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if len(row) >= need:
+            return pick(row)
+        return tuple(row[c] if c < len(row) else None for c in cols)
+
+    if cols != list(range(width)):
+        return take
+    return lambda row: row if len(row) == width else take(row)
+
+
+def _at(row: tuple[Any, ...], c: int, filled: dict[tuple[int, int], Any], r: int) -> Any:
     if filled and (r, c) in filled:
         return filled[(r, c)]
     return row[c] if c < len(row) else None
 
 
 def _data_area(
-    table: Table, sheet_def: Sheet, grid: _Grid, header: int, columns: dict[str, int]
+    table: Table, sheet_def: Sheet, grid: Grid, header: int, columns: dict[str, int]
 ) -> tuple[int, int]:
     """Rows below the header up to the last one with a key value, stopping at the next block."""
     boundary = _boundary_titles(table, sheet_def)
@@ -293,134 +367,11 @@ def _unknown_kind() -> Issue:
 def _norm_title(text: str) -> str:
     """Compare titles the way a person reads them: width, spaces, * marks and colons ignored."""
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in folded if not ch.isspace()).strip("*").rstrip(":").strip("*")
+    return "".join(folded.split()).strip("*").rstrip(":").strip("*")  # split(): any whitespace
 
 
 def _titles(field: Field) -> frozenset[str]:
     return frozenset(_norm_title(t) for t in (field.title, *field.aliases))
-
-
-def _blank_to_none(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
-
-
-class _Grid:
-    """One sheet's values (0-based rows and columns), merged ranges and hidden rows."""
-
-    def __init__(self, name: str, rows: list[list[Any]], merges: list[Any], xml: bytes) -> None:
-        self.name = name
-        self.rows = rows
-        self.merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merges or ()]
-        self._xml = xml
-        self._hidden: frozenset[int] | None = None
-
-    @property
-    def hidden(self) -> frozenset[int]:
-        if self._hidden is None:
-            self._hidden = _hidden_rows(self._xml)
-            self._xml = b""
-        return self._hidden
-
-    def merge_end_col(self, r: int, c: int) -> int:
-        return next((c1 for r0, c0, _, c1 in self.merges if (r0, c0) == (r, c)), c)
-
-    def _vertical(self, first: int, last: int, cols: set[int]) -> list[tuple[int, int, int, int]]:
-        return [m for m in self.merges if m[1] in cols and first <= m[0] < m[2] and m[0] <= last]
-
-    def vertical_fill(self, first: int, last: int, cols: set[int]) -> dict[tuple[int, int], Any]:
-        """Cells covered by a vertical merge inside the data area → the merge's top-left value."""
-        filled: dict[tuple[int, int], Any] = {}
-        for r0, c0, r1, _ in self._vertical(first, last, cols):
-            top = self.rows[r0][c0] if c0 < len(self.rows[r0]) else None
-            for r in range(r0 + 1, min(r1, len(self.rows) - 1) + 1):
-                filled[(r, c0)] = top
-        return filled
-
-    def merge_notes(
-        self, first: int, last: int, columns: dict[str, int], table: Table
-    ) -> list[Issue]:
-        by_col = {c: k for k, c in columns.items()}
-        notes = []
-        for r0, c0, r1, c1 in self._vertical(first, last, set(by_col)):
-            title = table.field(by_col[c0]).title
-            value = _blank_to_none(self.rows[r0][c0] if c0 < len(self.rows[r0]) else None)
-            span = f"{cell_address(r0 + 1, c0 + 1)}:{cell_address(r1 + 1, c1 + 1)}"
-            notes.append(
-                Issue(
-                    "cell.merged",
-                    f"{span} 是合并单元格，已把“{value if value is not None else ''}”"
-                    f"用于第 {r0 + 1}–{r1 + 1} 行；建议取消合并、每行分别填写“{title}”",
-                    sheet=self.name,
-                    cell=cell_address(r0 + 1, c0 + 1),
-                    field=title,
-                    severity="warning",
-                )
-            )
-        return notes
-
-
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-
-
-def _hidden_rows(xml: bytes) -> frozenset[int]:
-    """0-based indexes of rows marked hidden in a worksheet part (calamine does not report them)."""
-    if not _HIDDEN.search(xml):
-        return frozenset()
-    hidden = set()
-    for match in _ROW_TAG.finditer(xml):
-        attrs = match.group(1)
-        number = _ROW_NUMBER.search(attrs)
-        if number and _HIDDEN.search(attrs):
-            hidden.add(int(number.group(1)) - 1)
-    return frozenset(hidden)
-
-
-class _LazySheets:
-    """Load a sheet's grid only when something looks in it."""
-
-    def __init__(self, book: CalamineWorkbook, archive: zipfile.ZipFile, parts: dict[str, str]):
-        self._book = book
-        self._archive = archive
-        self._parts = parts
-        self._grids: dict[str, _Grid] = {}
-
-    def grid(self, name: str) -> _Grid:
-        if name not in self._grids:
-            sheet = self._book.get_sheet_by_name(name)
-            part = self._parts.get(name)
-            xml = self._archive.read(part) if part and part in self._archive.namelist() else b""
-            self._grids[name] = _Grid(
-                name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [], xml
-            )
-        return self._grids[name]
-
-
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its worksheet part inside the zip (for the hidden-row scan)."""
-    names = set(archive.namelist())
-    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return {}
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {
-        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG_REL}Relationship")
-    }
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    parts = {}
-    for sheet in book.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        parts[sheet.get("name", "")] = (
-            target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        )
-    return parts
 
 
 def _read_marker(archive: zipfile.ZipFile) -> tuple[str, int | None] | None:
@@ -438,7 +389,7 @@ def _read_marker(archive: zipfile.ZipFile) -> tuple[str, int | None] | None:
     return kind, int(version) if version.isdigit() else None
 
 
-def _kind_from_structure(sheets: _LazySheets, visible: list[str]) -> str:
+def _kind_from_structure(sheets: SheetReader, visible: list[str]) -> str:
     """No marker (a workbook made from scratch): pick the template whose sheets or tables it has."""
     by_sheets = {kind: sum(s.name in visible for s in d.sheets) for kind, d in TEMPLATES.items()}
     best = max(by_sheets.values())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -126,7 +128,8 @@ def export_now(
     settings: Settings, archive: Archive, branches: set[str] | None = None
 ) -> ExportResult:
     """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None)."""
-    return export_archive(settings.archive_dir, archive.export_data(), branches)
+    with archive.export_rows() as rows:
+        return export_archive(settings.archive_dir, rows, branches)
 
 
 def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
@@ -305,3 +308,87 @@ def _rel(path: Path, settings: Settings) -> str:
         return path.relative_to(settings.workspace).as_posix()
     except ValueError:
         return str(path)
+
+
+# ── for the watcher ──────────────────────────────────────────────────────────────────────────
+
+QUARANTINE_DIR = "quarantine"  # under store/: drops that broke processing, kept for HQ
+
+
+def is_drop(settings: Settings, path: Path) -> bool:
+    """Would find_drops pick this path up: in a branch or HQ folder, not an answer, not litter?"""
+    try:
+        parts = path.relative_to(settings.inbox).parts
+    except ValueError:
+        return False
+    if len(parts) < 2 or parts[0] not in {*settings.branch_names, settings.hq_folder}:
+        return False
+    if any(p in RESERVED_DIRS or p.startswith(".") for p in parts[1:-1]):
+        return False
+    return not intake.is_litter(parts[-1])
+
+
+def quarantine_file(path: Path, settings: Settings, detail: str) -> tuple[Path, Path]:
+    """A drop whose processing crashed: move it to store/quarantine/ (never lost), note why for
+    HQ, and tell the branch HQ will look at it. Returns (where it went, the branch's receipt)."""
+    now = settings.now()
+    folder = path.relative_to(settings.inbox).parts[0]
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+    target = _free_name(
+        settings.store_dir / QUARANTINE_DIR,
+        f"{stamp}-{feedback.safe_file_part(folder)}-{feedback.safe_file_part(path.name, 80)}",
+    )
+    _move(path, target)
+    relative = path.relative_to(settings.inbox).as_posix()
+    _write_note(
+        target.with_name(f"{target.name}.错误.txt"),
+        [f"文件：inbox/{relative}", f"时间：{now:%Y-%m-%d %H:%M:%S}",
+         "处理时出现内部错误，原件即本目录同名文件；核查后可放回分中心文件夹重新处理。",
+         "", detail],
+    )  # fmt: skip
+    receipt = _free_name(
+        settings.inbox / folder / RECEIPTS_DIR,
+        f"待核查-{feedback.safe_file_part(path.stem)}-{stamp}.txt",
+    )
+    _write_note(
+        receipt,
+        ["【branchflow 回执】文件已收到，暂未入库，已转总部核查。", f"文件：{path.name}",
+         f"收到时间：{now:%Y-%m-%d %H:%M}", "",
+         "处理这个文件时系统内部出错（不是你们填写的问题）。文件已原样转交总部核查，不会丢失；",
+         "总部核查处理后会告知结果，暂时不需要重新报送。"],
+    )  # fmt: skip
+    return target, receipt
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path, number = folder / name, 2
+    while path.exists():
+        path, number = folder / f"{number}-{name}", number + 1
+    return path
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename when we can; across filesystems (an inbox on a share) copy, sync, then remove."""
+    try:
+        source.replace(target)
+        return
+    except (PermissionError, FileNotFoundError):
+        raise
+    except OSError:
+        pass
+    temp = target.with_name(f".{target.name}.part")
+    shutil.copy2(source, temp)
+    with temp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    temp.replace(target)
+    with contextlib.suppress(OSError):  # still held open: the watcher remembers it is handled
+        source.unlink()
+
+
+def _write_note(path: Path, lines: list[str]) -> None:
+    """UTF-8 with BOM and CRLF (Notepad), written beside the target and renamed into place."""
+    temp = path.with_name(f".{path.name}.tmp")
+    text = "\n".join(lines).replace("\r\n", "\n") + "\n"
+    temp.write_bytes(text.replace("\n", "\r\n").encode("utf-8-sig"))
+    temp.replace(path)

@@ -8,7 +8,7 @@ conversions (dates, UTC moments, booleans) run once per distinct value rather th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -86,6 +86,28 @@ def fetch_dicts(
     conn: Connection, query: Select[Any], tz: ZoneInfo | None = None
 ) -> list[dict[str, Any]]:
     """Run a select and return plain dicts; dates become `date`, moments aware in `tz`."""
+    keys, converters, statement = _prepared(query, tz)
+    rows = [dict(zip(keys, row)) for row in conn.execute(statement).all()]  # noqa: B905
+    _convert(rows, converters)
+    return rows
+
+
+def iter_dicts(
+    conn: Connection, query: Select[Any], tz: ZoneInfo | None = None, chunk: int = 2_000
+) -> Iterator[dict[str, Any]]:
+    """fetch_dicts a chunk at a time, for reads too big to hold at once (the export's)."""
+    keys, converters, statement = _prepared(query, tz)
+    for part in conn.execute(statement).partitions(chunk):
+        rows = [dict(zip(keys, row)) for row in part]  # noqa: B905
+        _convert(rows, converters)
+        yield from rows
+
+
+def _prepared(
+    query: Select[Any], tz: ZoneInfo | None
+) -> tuple[list[str], list[tuple[str, Converter]], Select[Any]]:
+    """The result keys, a cached converter per key that needs one, and the select to run (its
+    converted columns untyped, so SQLAlchemy leaves them to us)."""
     columns = list(query.selected_columns)
     keys = [str(c.key) for c in columns]
     found = [_converter(c.type, tz) for c in columns]
@@ -93,14 +115,16 @@ def fetch_dicts(
         type_coerce(c, NullType()).label(key) if conv else c
         for c, key, conv in zip(columns, keys, found, strict=True)
     ]
-    result = conn.execute(query.with_only_columns(*raw)).all()
-    rows = [dict(zip(keys, row)) for row in result]  # noqa: B905
-    for key, conv in zip(keys, found, strict=True):
-        if conv is not None:
-            convert = _cached(conv)
-            for row in rows:
-                row[key] = convert(row[key])
-    return rows
+    converters = [
+        (key, _cached(conv)) for key, conv in zip(keys, found, strict=True) if conv is not None
+    ]
+    return keys, converters, query.with_only_columns(*raw)
+
+
+def _convert(rows: list[dict[str, Any]], converters: list[tuple[str, Converter]]) -> None:
+    for key, convert in converters:
+        for row in rows:
+            row[key] = convert(row[key])
 
 
 def _converter(kind: Any, tz: ZoneInfo | None) -> Converter | None:

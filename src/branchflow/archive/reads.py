@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 
-from branchflow.archive.bulk import fetch_dicts
+from branchflow.archive.bulk import fetch_dicts, iter_dicts
 from branchflow.archive.schema import (
     CUSTOMER_KEYS,
     conflicts,
@@ -29,17 +30,22 @@ CUSTOMER_META = (
     "created_at",
     "updated_at",
 )
+EXPORT_META = ("owner_branch", "first_registered_on", "updated_at")  # what 客户总表 shows
 
 
 def read_customers(
     conn: Connection, tz: ZoneInfo, branch: str | None = None
 ) -> list[dict[str, Any]]:
     """Every customer (of `branch`): all template fields, ownership, and the last source file."""
+    return fetch_dicts(conn, customers_query(branch), tz)
+
+
+def customers_query(branch: str | None = None, meta: Sequence[str] = CUSTOMER_META) -> Select[Any]:
     query = (
         select(
             customers.c.id,
             *(customers.c[k] for k in CUSTOMER_KEYS),
-            *(customers.c[k] for k in CUSTOMER_META),
+            *(customers.c[k] for k in meta),
             files.c.original_name.label("source_file"),
         )
         .select_from(customers.outerjoin(files, files.c.id == customers.c.last_file_id))
@@ -47,13 +53,17 @@ def read_customers(
     )
     if branch is not None:
         query = query.where(customers.c.owner_branch == branch)
-    return fetch_dicts(conn, query, tz)
+    return query
 
 
 def read_followups(
     conn: Connection, tz: ZoneInfo, branch: str | None = None
 ) -> list[dict[str, Any]]:
     """Follow-ups (done by `branch`), with the customer's name and owner when known."""
+    return fetch_dicts(conn, followups_query(branch), tz)
+
+
+def followups_query(branch: str | None = None) -> Select[Any]:
     query = (
         select(
             followups.c.id,
@@ -75,7 +85,7 @@ def read_followups(
     )
     if branch is not None:
         query = query.where(followups.c.branch == branch)
-    return fetch_dicts(conn, query, tz)
+    return query
 
 
 def read_conflicts(
@@ -86,6 +96,13 @@ def read_conflicts(
     `phone` is the full number for HQ; a branch that is only the claimant may see `masked_phone`
     alone (SPEC): the caller chooses which column to show.
     """
+    rows = fetch_dicts(conn, conflicts_query(branch, repeats), tz)
+    for row in rows:
+        row["masked_phone"] = mask_phone(row["phone"])
+    return rows
+
+
+def conflicts_query(branch: str | None = None, repeats: bool = False) -> Select[Any]:
     query = (
         select(conflicts, files.c.original_name.label("source_file"))
         .select_from(conflicts.outerjoin(files, files.c.id == conflicts.c.file_id))
@@ -97,10 +114,7 @@ def read_conflicts(
         )
     if not repeats:
         query = query.where(conflicts.c.repeat.is_(False))
-    rows = fetch_dicts(conn, query, tz)
-    for row in rows:
-        row["masked_phone"] = mask_phone(row["phone"])
-    return rows
+    return query
 
 
 def read_township_counts(
@@ -147,3 +161,37 @@ def read_history(
     if end is not None:
         query = query.where(customer_history.c.changed_at < end)
     return fetch_dicts(conn, query, tz)
+
+
+class ExportRows:
+    """The archive as the export reads it: rows streamed, a chunk at a time, from one read
+    transaction (so every workbook of one export shows the same moment)."""
+
+    def __init__(self, conn: Connection, tz: ZoneInfo) -> None:
+        self._conn = conn
+        self._tz = tz
+
+    def branches(self) -> set[str]:
+        """Every branch that owns a customer, did a follow-up or is party to a 撞单."""
+        names = select(customers.c.owner_branch).union(
+            select(followups.c.branch),
+            select(conflicts.c.owner_branch),
+            select(conflicts.c.claimant_branch),
+        )
+        return {name for name in self._conn.scalars(names) if name}
+
+    def customers(self, branch: str | None = None) -> Iterator[dict[str, Any]]:
+        return iter_dicts(self._conn, customers_query(branch, EXPORT_META), self._tz)
+
+    def followups(self, branch: str | None = None) -> Iterator[dict[str, Any]]:
+        return iter_dicts(self._conn, followups_query(branch), self._tz)
+
+    def conflicts(self, branch: str | None = None) -> Iterator[dict[str, Any]]:
+        for row in iter_dicts(self._conn, conflicts_query(branch), self._tz):
+            row["masked_phone"] = mask_phone(row["phone"])
+            yield row
+
+    def township_counts(
+        self, branch: str | None = None
+    ) -> list[tuple[str | None, str | None, str | None, int]]:
+        return read_township_counts(self._conn, branch)

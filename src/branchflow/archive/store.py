@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -14,6 +16,7 @@ from branchflow.archive import ledger, reads
 from branchflow.archive.customers import CustomerChanges, upsert_customers
 from branchflow.archive.db import create_store_engine, store_url, writer
 from branchflow.archive.followups import add_followups, link_orphans
+from branchflow.archive.localdisk import refuse_network_store
 from branchflow.archive.migrate import current_revision, head_revision, upgrade
 from branchflow.archive.originals import keep_original
 from branchflow.archive.phonebook import PhoneBook
@@ -46,6 +49,8 @@ class Archive:
             except OSError as exc:
                 raise StoreError(f"无法创建目录 {folder}：{exc}；请检查路径和写权限") from exc
         url = store_url(settings)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            refuse_network_store(Path(str(url.database)))
         engine = create_store_engine(url)
         try:
             _migrate(engine)
@@ -267,6 +272,12 @@ class Archive:
                 followups=reads.read_followups(conn, self._tz),
                 conflicts=reads.read_conflicts(conn, self._tz),
             )
+
+    @contextmanager
+    def export_rows(self) -> Iterator[reads.ExportRows]:
+        """What export_data() holds, streamed instead: for writing workbooks of any size."""
+        with self._engine.connect() as conn:
+            yield reads.ExportRows(conn, self._tz)
 
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""

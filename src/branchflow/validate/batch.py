@@ -10,7 +10,7 @@ from typing import Any
 from branchflow.validate.issues import Issue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """One table row after normalisation: field key → value (str, int, float, date or None)."""
 

@@ -1,0 +1,192 @@
+"""What follows a burst of drops: one master-archive export, the touched periods' reports, and
+once a day the reminders. Debounced, so fifty files dropped together cost one export.
+
+What still has to be done is kept in store/watch-state.json, so work owed when the watcher was
+stopped (or killed) is done after the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from branchflow.archive.store import Archive
+from branchflow.config import Settings
+from branchflow.errors import BranchflowError
+from branchflow.pipeline import FileOutcome, export_now
+
+log = logging.getLogger("branchflow.watch")
+
+STATE_NAME = "watch-state.json"
+EXPORT_RETRY = 60.0  # seconds between tries when the export fails
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+class Aftercare:
+    """Collects what accepted drops touched; `run_if_due` does the work once things are quiet."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        archive: Archive,
+        *,
+        debounce: float,
+        max_wait: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.archive = archive
+        self.debounce = debounce
+        self.max_wait = max_wait
+        self._clock = clock
+        self._state_file = settings.store_dir / STATE_NAME
+        self._branches: set[str] = set()
+        self._periods: set[str] = set()
+        self._last_drop = 0.0
+        self._first_pending: float | None = None
+        self._not_before = 0.0  # after a failed export: not again before this
+        self._reminded_on = ""
+        self._load()
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._branches or self._periods)
+
+    def note(self, outcome: FileOutcome) -> None:
+        """A file was answered; remember what an accepted one changed."""
+        self._last_drop = self._clock()
+        if outcome.status != "accepted":
+            return
+        before = (len(self._branches), len(self._periods))
+        if outcome.kind == "customers":
+            self._branches.add(outcome.branch)
+            self._periods.add(f"{self.settings.now():%Y-%m}")
+        if outcome.period:
+            self._periods.add(outcome.period)
+        if self._first_pending is None:
+            self._first_pending = self._last_drop
+        if (len(self._branches), len(self._periods)) != before:
+            self._save()
+
+    def run_if_due(self, busy: bool) -> None:
+        """Export and re-render once no drop came for `debounce` seconds and none is on its way
+        (`busy`), or when work has been owed for `max_wait` whatever is still arriving."""
+        if not self.pending:
+            return
+        now = self._clock()
+        if now < self._not_before:
+            return
+        first = self._first_pending if self._first_pending is not None else now
+        quiet = not busy and now - self._last_drop >= self.debounce
+        if quiet or now - first >= self.max_wait:
+            self.run()
+
+    def run(self) -> None:
+        branches, periods = set(self._branches), set(self._periods)
+        exported = self._export(branches)
+        for period in sorted(periods):
+            _render(self.settings, period)
+        self._periods -= periods
+        if exported:
+            self._branches -= branches
+            self._first_pending = None
+        else:  # e.g. 客户总档案.xlsx open in Excel on Windows: try again in a while
+            self._not_before = self._clock() + EXPORT_RETRY
+        self._save()
+
+    def daily_due(self) -> bool:
+        return self.settings.now().date().isoformat() != self._reminded_on
+
+    def daily(self) -> None:
+        """The first time each day: write the reminders, if the calendar module offers them."""
+        now = self.settings.now()
+        today = now.date().isoformat()
+        if today == self._reminded_on:
+            return
+        self._reminded_on = today
+        self._save()
+        try:
+            from branchflow.calendar import write_reminders
+        except ImportError:
+            return
+        try:
+            written = write_reminders(self.settings, self.archive, now)
+        except Exception as exc:
+            log.exception("生成今日报送提醒失败：%s", exc)
+            return
+        if written:
+            log.info("已生成今日报送提醒 %d 份", len(written))
+
+    def _export(self, branches: set[str]) -> bool:
+        if not branches:
+            return True
+        try:
+            result = export_now(self.settings, self.archive, branches)
+        except Exception as exc:
+            log.exception("更新客户总档案失败（稍后重试；也可运行 branchflow export）：%s", exc)
+            return False
+        for line in result.describe():
+            log.info(line)
+        return True
+
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self._state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(raw, dict):
+            return
+        self._branches = {b for b in raw.get("branches", ()) if b in self.settings.branch_names}
+        self._periods = {str(p) for p in raw.get("periods", ())}
+        self._reminded_on = str(raw.get("reminded_on", ""))
+        if self.pending:
+            self._first_pending = self._clock()
+            log.info("上次停止前的总档案/报表更新尚未完成，稍后补做")
+
+    def _save(self) -> None:
+        state = {
+            "branches": sorted(self._branches),
+            "periods": sorted(self._periods),
+            "reminded_on": self._reminded_on,
+        }
+        temp = self._state_file.with_name(f".{STATE_NAME}.tmp")
+        try:
+            temp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+            temp.replace(self._state_file)
+        except OSError as exc:
+            log.warning("无法写入 %s：%s", self._state_file, exc)
+
+
+def _render(settings: Settings, period: str) -> None:
+    """Re-render one month's or week's Word documents; a failure is logged, never raised."""
+    if _WEEK.match(period):
+        month, week = None, period
+    elif _MONTH.match(period):
+        month, week = period, None
+    else:
+        return
+    try:
+        from branchflow.reports import render_period
+    except ImportError:
+        return
+    try:
+        written = render_period(settings, period=month, week=week)
+    except BranchflowError as exc:
+        log.warning("未能更新 %s 的 Word 文档：%s", period, exc)
+        return
+    except Exception as exc:
+        log.exception("更新 %s 的 Word 文档时出错：%s", period, exc)
+        return
+    log.info("已更新 %s 的 Word 文档 %d 份（%s）", period, len(written), _where(settings, period))
+
+
+def _where(settings: Settings, period: str) -> Path:
+    try:
+        return (settings.reports_dir / period).relative_to(settings.workspace)
+    except ValueError:
+        return settings.reports_dir / period
