@@ -29,8 +29,14 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
+# The store tests run on SQLite and on PostgreSQL: a throwaway server on loopback, started for the
+# run (scripts/pg-test-server.sh installs Debian's postgresql when missing) and stopped after it,
+# whatever the outcome. A server of your own: export BRANCHFLOW_TEST_PG_URL=postgresql://…
 test: lint
-	$(BIN)/pytest
+	@if [ -n "$$BRANCHFLOW_TEST_PG_URL" ]; then exec $(BIN)/pytest; fi; \
+	trap 'bash scripts/pg-test-server.sh stop' EXIT INT TERM; \
+	url="$$(bash scripts/pg-test-server.sh start)" || url=""; \
+	BRANCHFLOW_TEST_PG_URL="$$url" $(BIN)/pytest
 
 bench: install
 	$(BIN)/python bench/ingest.py

@@ -279,6 +279,39 @@ def templates(ctx: Context, check: bool) -> None:
         click.echo(f"已生成 {path.relative_to(settings.workspace)}")
 
 
+@cli.group()
+def store() -> None:
+    """档案数据库：迁移到最新版本，或整库复制到另一个数据库（如 SQLite → PostgreSQL）。"""
+
+
+@store.command("migrate")
+@pass_context
+def store_migrate(ctx: Context) -> None:
+    """把配置的档案数据库升级到本程序的最新版本，并显示版本号。"""
+    from branchflow.archive.transfer import migrate_store
+
+    for line in migrate_store(ctx.settings()).describe():
+        click.echo(line)
+
+
+@store.command("copy")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="目标数据库地址，如 postgresql://用户:密码@主机/数据库",
+)
+@click.option("--force", is_flag=True, help="目标已有数据时清空后覆盖")
+@pass_context
+def store_copy(ctx: Context, target: str, force: bool) -> None:
+    """把当前档案数据库整库复制到 --to 指定的数据库，复制前后核对各表行数与校验和。"""
+    from branchflow.archive.transfer import copy_store
+
+    for line in copy_store(ctx.settings(), target, force=force).describe():
+        click.echo(line)
+
+
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_context

@@ -76,6 +76,9 @@ class Settings:
     phone_display: str = "masked"
     scope_counties: tuple[str, ...] = ()
     now_override: datetime | None = None
+    # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
+    # may be taken over by another watcher sharing the inbox ([store] claim_timeout).
+    claim_timeout: float = 60.0
 
     @property
     def inbox(self) -> Path:
@@ -185,6 +188,7 @@ def parse_settings(
         phone_display=str(_table(raw, "reports").get("phone_display", "masked")),
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
+        claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
     )
 
 
@@ -301,6 +305,12 @@ def _unique(names: list[str], what: str) -> None:
         if name in seen:
             raise ConfigError(f"{CONFIG_NAME}：{what} “{name}”重复")
         seen.add(name)
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为正数（秒）")
+    return float(value)
 
 
 def _path(workspace: Path, value: str, default: str) -> Path:

@@ -48,6 +48,8 @@ def records(
 def _columns(chunk: list[Mapping[str, Any]], keys: list[str]) -> list[tuple[Any, ...]]:
     """The chunk's values key by key (a missing key reads as None)."""
     try:
+        if len(keys) == 1:  # itemgetter of one key gives the value, not a 1-tuple
+            return [tuple(map(itemgetter(keys[0]), chunk))]
         return list(zip(*map(itemgetter(*keys), chunk), strict=True))
     except KeyError:
         return [tuple(map(methodcaller("get", key), chunk)) for key in keys]

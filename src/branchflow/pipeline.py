@@ -114,7 +114,7 @@ def ingest(
             on_file(outcome)
     touched: set[str] = set()
     for path in paths if paths is not None else ready:
-        outcome = process_file(path, settings, archive)
+        outcome = _process_claimed(path, settings, archive)
         outcomes.append(outcome)
         if outcome.status == "accepted" and outcome.kind == "customers":
             touched.add(outcome.branch)
@@ -122,6 +122,15 @@ def ingest(
             on_file(outcome)
     exported = export_now(settings, archive, touched) if touched else None
     return IngestReport(tuple(outcomes), exported)
+
+
+def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
+    """process_file under a claim in the archive: a file that a watcher on another machine
+    (sharing the inbox and a PostgreSQL store) is processing is left to it."""
+    with archive.claim(path.relative_to(settings.inbox).as_posix()) as mine:
+        if mine:
+            return process_file(path, settings, archive)
+    return _ignored(settings, path, "另一台电脑上的 branchflow 正在处理此文件，本次未处理")
 
 
 def export_now(

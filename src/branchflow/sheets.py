@@ -119,14 +119,17 @@ def _hidden_in(xml: bytes) -> Iterator[int]:
 
 
 def load_rows(sheet: Any) -> tuple[list[tuple[Any, ...]], frozenset[str]]:
-    """The sheet's values from A1, row by row. Equal strings become one object and empty cells
-    None: a 100k-row sheet repeats its counties, grades and projects millions of times."""
+    """The sheet's values from A1, row by row. Equal values become one object and empty cells
+    None: a 100k-row sheet repeats its counties, grades, dates and amounts millions of times."""
     same: dict[Any, Any] = {"": None}
     keep = same.setdefault
+    typed: dict[tuple[type, Any], Any] = {}  # other values by type too: 1.0 and True stay apart
+    other = typed.setdefault
     start = sheet.start
     pad = (None,) * start[1] if start else ()  # iter_rows starts at the first used column
     rows = [
-        (*pad, *[keep(v, v) if v.__class__ is str else v for v in row]) for row in sheet.iter_rows()
+        (*pad, *[keep(v, v) if v.__class__ is str else other((v.__class__, v), v) for v in row])
+        for row in sheet.iter_rows()
     ]
     blanks = frozenset(s for s in same if s and not s.strip())
     return rows, blanks
@@ -187,7 +190,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 def _release_freed_memory() -> None:
     """Give the pages calamine just freed back to the OS. glibc keeps them for later mallocs,
     but the next stages allocate mostly small Python objects elsewhere, so a 100k-row drop
-    would otherwise hold its peak twice over (about 60 MB). Linux/glibc only; a no-op elsewhere."""
+    would otherwise carry ~60 MB it no longer uses into its peak. Linux/glibc only."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,10 +69,28 @@ def _by_phone(archive: Archive) -> dict[str, dict[str, Any]]:
     return {row["phone"]: row for row in archive.customers()}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@contextmanager
+def _fresh(new_store: Callable[[Path], str]) -> Iterator[Archive]:
+    """An archive of its own for one Hypothesis example."""
+    with tempfile.TemporaryDirectory() as folder:
+        workspace = Path(folder)
+        with Archive.open(make_settings(workspace, store_url=new_store(workspace))) as archive:
+            yield archive
+
+
+# Each example opens a store of its own through the function-scoped `new_store` factory.
+EXAMPLES = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@settings(EXAMPLES, max_examples=25)
 @given(rows=DROPS)
-def test_customers_read_back_as_written(rows: list[tuple[str, dict[str, Any]]]) -> None:
-    with tempfile.TemporaryDirectory() as folder, Archive.open(make_settings(Path(folder))) as ar:
+def test_customers_read_back_as_written(
+    new_store: Callable[[Path], str], rows: list[tuple[str, dict[str, Any]]]
+) -> None:
+    with _fresh(new_store) as ar:
         records = [customer(i, phone, **values) for i, (phone, values) in enumerate(rows, 1)]
         result = drop(ar, customers_batch(A, records))
         assert result.new_customers == len(rows)
@@ -83,12 +103,12 @@ def test_customers_read_back_as_written(rows: list[tuple[str, dict[str, Any]]]) 
             assert row["source_file"] == "客户档案.xlsx"
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(EXAMPLES, max_examples=20)
 @given(first=RECORD_VALUES, second=RECORD_VALUES)
 def test_a_later_drop_overwrites_filled_cells_only(
-    first: dict[str, Any], second: dict[str, Any]
+    new_store: Callable[[Path], str], first: dict[str, Any], second: dict[str, Any]
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder, Archive.open(make_settings(Path(folder))) as ar:
+    with _fresh(new_store) as ar:
         drop(ar, customers_batch(A, [customer(1, "13800000001", **first)]), data=b"1")
         result = drop(ar, customers_batch(A, [customer(1, "13800000001", **second)]), data=b"2")
         filled = {k: v for k, v in _expected(second).items() if v is not None}

@@ -2,61 +2,96 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from archive_helpers import A, customer, customers_batch, drop, make_settings
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, inspect, text
 
+from branchflow.archive.db import create_store_engine, parse_url
 from branchflow.archive.migrate import current_revision, head_revision, upgrade
 from branchflow.archive.schema import metadata
 from branchflow.archive.store import Archive
 from branchflow.errors import StoreError
 
 
-def _url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store' / 'branchflow.sqlite3'}"
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A store with nothing in it yet, not even the schema."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'branchflow.sqlite3'}"
+    make: Callable[..., str] = request.getfixturevalue("pg_database")
+    return make(migrated=False)
 
 
-def test_fresh_database_is_migrated_to_head(tmp_path: Path) -> None:
-    with Archive.open(make_settings(tmp_path)):
+def _engine(url: str) -> Engine:
+    return create_store_engine(parse_url(url))
+
+
+def test_fresh_database_is_migrated_to_head(tmp_path: Path, empty_url: str) -> None:
+    with Archive.open(make_settings(tmp_path, store_url=empty_url)):
         pass
-    engine = create_engine(_url(tmp_path))
+    engine = _engine(empty_url)
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision() is not None
         tables = set(inspect(conn).get_table_names())
+    engine.dispose()
     assert {"files", "file_issues", "customers", "customer_history", "followups"} <= tables
-    assert {"conflicts", "report_values", "monthly_kpis", "weekly_activities"} <= tables
+    assert {"conflicts", "report_values", "monthly_kpis", "weekly_activities", "claims"} <= tables
 
 
-def test_migrations_build_exactly_the_schema(tmp_path: Path) -> None:
-    with Archive.open(make_settings(tmp_path)):
+def test_migrations_build_exactly_the_schema(tmp_path: Path, empty_url: str) -> None:
+    with Archive.open(make_settings(tmp_path, store_url=empty_url)):
         pass
-    engine = create_engine(_url(tmp_path))
+    engine = _engine(empty_url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+    engine.dispose()
 
 
-def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path, empty_url: str) -> None:
+    settings = make_settings(tmp_path, store_url=empty_url)
     with Archive.open(settings) as archive:
         drop(archive, customers_batch(A, [customer(1, "13800000001")]))
     with Archive.open(settings) as archive:
         assert [c["phone"] for c in archive.customers()] == ["13800000001"]
-    engine = create_engine(_url(tmp_path))
+    engine = _engine(empty_url)
     with engine.begin() as conn:
         assert upgrade(conn) == []
+    engine.dispose()
 
 
-def test_database_from_a_newer_branchflow_is_refused(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+def test_database_from_a_newer_branchflow_is_refused(tmp_path: Path, empty_url: str) -> None:
+    settings = make_settings(tmp_path, store_url=empty_url)
     with Archive.open(settings):
         pass
-    with sqlite3.connect(tmp_path / "store" / "branchflow.sqlite3") as conn:
-        conn.execute("UPDATE alembic_version SET version_num = 'ffff9999'")
+    engine = _engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff9999'"))
+    engine.dispose()
     with pytest.raises(StoreError, match="升级 branchflow"):
         Archive.open(settings)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_every_text_column_sorts_by_code_point_on_postgresql(
+    tmp_path: Path, empty_url: str
+) -> None:
+    with Archive.open(make_settings(tmp_path, store_url=empty_url)):
+        pass
+    engine = _engine(empty_url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name <> 'alembic_version' "
+                "AND data_type IN ('text', 'character varying')"
+            )
+        ).all()
+    engine.dispose()
+    assert len(found) > 50
+    assert [(t, c) for t, c, collation in found if collation != "C"] == []

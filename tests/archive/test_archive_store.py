@@ -38,6 +38,7 @@ def test_open_creates_store_in_wal_mode(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_connections_enforce_foreign_keys(archive: Archive) -> None:
     with archive._engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -9,12 +9,15 @@ conversions (dates, UTC moments, booleans) run once per distinct value rather th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Connection, Date, Table, bindparam, insert, type_coerce, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import NullType
@@ -22,6 +25,7 @@ from sqlalchemy.types import NullType
 from branchflow.archive.schema import UtcDateTime
 
 Converter = Callable[[Any], Any]
+CHUNK_ROWS = 10_000  # rows per executemany
 
 
 def insert_many(
@@ -33,40 +37,60 @@ def insert_many(
     """INSERT every row: the given keys of each, or all the keys of the first row."""
     if not rows:
         return
-    keys = list(keys if keys is not None else rows[0])
-    compiled = insert(table).inline().compile(dialect=conn.dialect, column_keys=keys)
-    _executemany(conn, compiled, rows)
+    columns = tuple(keys if keys is not None else rows[0])
+    _executemany(conn, _statement("insert", table, columns, conn.dialect), rows)
 
 
 def update_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """UPDATE each row by its "id" key, setting its other keys."""
     if not rows:
         return
-    keys = [k for k in rows[0] if k != "id"]
-    statement = update(table).where(table.c.id == bindparam("b_id"))
-    compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
-    _executemany(conn, compiled, [{**row, "b_id": row["id"]} for row in rows])
+    keys = tuple(k for k in rows[0] if k != "id")
+    statement = _statement("update", table, keys, conn.dialect)
+    _executemany(conn, statement, [{**row, "b_id": row["id"]} for row in rows])
 
 
-def _executemany(conn: Connection, compiled: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    compiled = cast(SQLCompiler, compiled)
-    dialect = conn.dialect
-    names = list(compiled.positiontup or compiled.binds)
-    processors = [
-        (i, _cached(proc))
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order the SQL takes them
+    processors: tuple[tuple[int, Converter], ...]  # position → the dialect's bind conversion
+    positional: bool
+
+
+@lru_cache(maxsize=128)
+def _statement(kind: str, table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Statement:
+    """Compiled once per (table, keys): a drop makes a few statements, 200 drops the same few."""
+    if kind == "insert":
+        clause: Any = insert(table).inline()
+    else:
+        clause = update(table).where(table.c.id == bindparam("b_id"))
+    compiled = cast(SQLCompiler, clause.compile(dialect=dialect, column_keys=list(keys)))
+    names = tuple(compiled.positiontup or compiled.binds)
+    processors = tuple(
+        (i, proc)
         for i, name in enumerate(names)
         if (proc := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
+    )
+    return _Statement(compiled.string, names, processors, bool(compiled.positional))
+
+
+def _executemany(
+    conn: Connection, statement: _Statement, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    names = statement.names
+    processors = [(i, _cached(proc)) for i, proc in statement.processors]
     getter = itemgetter(*names)
-    params: list[Any] = []
-    for row in rows:
-        values = getter(row) if len(names) > 1 else (getter(row),)
-        if processors:
-            values = list(values)
-            for i, convert in processors:
-                values[i] = convert(values[i])
-        params.append(tuple(values) if compiled.positional else dict(zip(names, values)))  # noqa: B905
-    conn.exec_driver_sql(compiled.string, params)
+    for start in range(0, len(rows), CHUNK_ROWS):  # the parameters of 100k rows are 40 MB
+        params: list[Any] = []
+        for row in rows[start : start + CHUNK_ROWS]:
+            values = getter(row) if len(names) > 1 else (getter(row),)
+            if processors:
+                values = list(values)
+                for i, convert in processors:
+                    values[i] = convert(values[i])
+            params.append(tuple(values) if statement.positional else dict(zip(names, values)))  # noqa: B905
+        conn.exec_driver_sql(statement.sql, params)
 
 
 def _cached(convert: Converter) -> Converter:
@@ -97,7 +121,9 @@ def iter_dicts(
 ) -> Iterator[dict[str, Any]]:
     """fetch_dicts a chunk at a time, for reads too big to hold at once (the export's)."""
     keys, converters, statement = _prepared(query, tz)
-    for part in conn.execute(statement).partitions(chunk):
+    # yield_per: a server-side cursor where the driver has one (PostgreSQL), so rows arrive
+    # as they are used rather than all at once; SQLite's cursor steps row by row anyway.
+    for part in conn.execute(statement.execution_options(yield_per=chunk)).partitions():
         rows = [dict(zip(keys, row)) for row in part]  # noqa: B905
         _convert(rows, converters)
         yield from rows

@@ -63,11 +63,14 @@ class CustomerChanges:
 def drop_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The customer fields a drop fills (validation trims text, so a blank is None or ""); the
     身份证号 is masked."""
-    kept = {
-        key: value
-        for key in CUSTOMER_KEYS
-        if (value := values.get(key)) is not None and value != ""
-    }
+    if tuple(values) == CUSTOMER_KEYS:  # a validated record: just its filled values, in order
+        kept = {key: value for key, value in values.items() if value is not None and value != ""}
+    else:
+        kept = {
+            key: value
+            for key in CUSTOMER_KEYS
+            if (value := values.get(key)) is not None and value != ""
+        }
     if "id_number" in kept:
         kept["id_number"] = mask_id(str(kept["id_number"]))
     return kept

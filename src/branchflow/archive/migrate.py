@@ -3,8 +3,9 @@
 No env.py: the revisions are run programmatically on the connection the archive opened, inside its
 transaction, so a failed upgrade leaves the database as it was. To add a revision, copy the newest
 file in migrations/versions/, set `revision`/`down_revision`, and write its upgrade() with
-`alembic.op` (use `op.batch_alter_table` for SQLite); tests/archive/test_migrations.py checks that
-the migrated database matches schema.metadata.
+`alembic.op` (use `op.batch_alter_table` for SQLite; on PostgreSQL give a new text column
+COLLATE "C", as revision 0002 did for the others); tests/archive/test_archive_migrations.py checks,
+on both backends, that the migrated database matches schema.metadata.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from branchflow.archive.db import writer
 from branchflow.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -59,3 +61,15 @@ def upgrade(connection: Connection) -> list[str]:
     with Operations.context(context):
         context.run_migrations()
     return applied
+
+
+def bring_to_head(engine: Engine) -> tuple[str | None, list[str]]:
+    """Upgrade the database behind `engine` in one write transaction (so two processes opening
+    a new store at once migrate it once): (the revision it was at, the revisions applied)."""
+    with engine.connect() as conn:
+        before = current_revision(conn)
+    if before == head_revision():
+        return before, []
+    with writer(engine).begin() as conn:
+        before = current_revision(conn)
+        return before, upgrade(conn)

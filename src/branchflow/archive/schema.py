@@ -1,8 +1,12 @@
-"""The archive's tables, in SQLAlchemy Core; portable SQL only (SQLite now, PostgreSQL later).
+"""The archive's tables, in SQLAlchemy Core; portable SQL only (SQLite and PostgreSQL).
 
 Customer columns and the report tables follow the template definitions, so a field described in
 templates/definitions.py is one column here. Changing a definition changes this metadata; the
 migrations test then fails until a new revision under migrations/versions/ catches up.
+
+On PostgreSQL every text column is created COLLATE "C" (revision 0002), so text sorts and
+compares by code point as SQLite's BINARY does, whatever the database's locale: the same store
+gives the same outputs on either backend. A later revision adding a text column must do the same.
 """
 
 from __future__ import annotations
@@ -252,5 +256,18 @@ def _report_table(kind: str, definition: TableDef) -> Table:
 report_tables: dict[tuple[str, str], Table] = {
     (kind, t.key): _report_table(kind, t) for kind in REPORT_KINDS for t in TEMPLATES[kind].tables
 }
+
+# The inbox files being processed right now, one row each: a watcher inserts its claim before it
+# processes a file and deletes it after, so two watchers sharing an inbox (two machines on one
+# PostgreSQL store) never both process one file. A claim whose heartbeat stopped (its process
+# died) is taken over after the claim timeout.
+claims = Table(
+    "claims",
+    metadata,
+    Column("relative", Text, primary_key=True),  # the file's path inside inbox/, as in files
+    Column("claimant", String(200), nullable=False),  # host:pid
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Column("heartbeat_at", UtcDateTime(), nullable=False),
+)
 
 CUSTOMER_KEYS = tuple(f.key for f in CUSTOMER_FIELDS)

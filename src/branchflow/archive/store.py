@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from branchflow.archive import ledger, reads
+from branchflow.archive.claims import FileClaims
 from branchflow.archive.customers import CustomerChanges, upsert_customers
-from branchflow.archive.db import create_store_engine, store_url, writer
+from branchflow.archive.db import (
+    create_store_engine,
+    error_line,
+    is_server,
+    open_failure,
+    reader,
+    reading,
+    store_url,
+    writer,
+)
 from branchflow.archive.followups import add_followups, link_orphans
 from branchflow.archive.localdisk import refuse_network_store
-from branchflow.archive.migrate import current_revision, head_revision, upgrade
+from branchflow.archive.migrate import bring_to_head
 from branchflow.archive.originals import keep_original
 from branchflow.archive.phonebook import PhoneBook
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
@@ -38,7 +49,9 @@ class Archive:
         self.settings = settings
         self._engine = engine
         self._writer = writer(engine)
+        self._reader = reader(engine)
         self._tz = settings.timezone
+        self._claims = FileClaims(engine, settings.claim_timeout)
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
@@ -48,25 +61,16 @@ class Archive:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"无法创建目录 {folder}：{exc}；请检查路径和写权限") from exc
-        url = store_url(settings)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            refuse_network_store(Path(str(url.database)))
-        engine = create_store_engine(url)
-        try:
-            _migrate(engine)
-        except StoreError:
-            engine.dispose()
-            raise
-        except (SQLAlchemyError, OSError) as exc:
-            engine.dispose()
-            where = url.render_as_string(hide_password=True)
-            raise StoreError(
-                f"无法打开档案数据库 {where}：{exc}；SQLite 数据库须在本机磁盘上"
-                f"（不能放在网络共享上），并确认该目录可写"
-            ) from exc
+        engine, _before, _applied = open_engine(store_url(settings))
         return cls(settings, engine)
 
+    @property
+    def shared(self) -> bool:
+        """The store is a database server other machines may use too (PostgreSQL)."""
+        return is_server(self._engine.url)
+
     def close(self) -> None:
+        self._claims.close()
         self._engine.dispose()
 
     def __enter__(self) -> Archive:
@@ -81,6 +85,12 @@ class Archive:
         self.close()
 
     # ── writing ──────────────────────────────────────────────────────────────────────────────
+
+    def claim(self, relative: str) -> AbstractContextManager[bool]:
+        """Claim inbox/`relative` for processing while the block runs: False when another
+        watcher (on this or another machine) is processing it. record() refuses to write a
+        file whose claim was taken over meanwhile."""
+        return self._claims.hold(relative)
 
     def keep_original(self, incoming: IncomingFile) -> str:
         """Keep the drop's bytes under the originals folder; returns their relative path."""
@@ -124,15 +134,22 @@ class Archive:
                 )
         except SQLAlchemyError as exc:
             raise StoreError(
-                f"无法把 {incoming.relative} 写入档案数据库（已全部撤销）：{exc}；"
-                f"文件留在收件箱，稍后会重新处理"
+                f"无法把 {incoming.relative} 写入档案数据库（已全部撤销）："
+                f"{error_line(exc, self._engine.url)}；文件留在收件箱，稍后会重新处理"
             ) from exc
 
     def mark_cleared(self, file_id: int, receipt_path: str, at: datetime) -> None:
         """Feedback for the file is written and the inbox file removed."""
-        with self._writer.begin() as conn:
-            if not ledger.mark_cleared(conn, file_id, receipt_path, at):
-                raise StoreError(f"档案中没有编号为 {file_id} 的文件记录")
+        try:
+            with self._writer.begin() as conn:
+                found = ledger.mark_cleared(conn, file_id, receipt_path, at)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"无法在档案数据库中记下文件 {file_id} 已回执："
+                f"{error_line(exc, self._engine.url)}；稍后会重试"
+            ) from exc
+        if not found:
+            raise StoreError(f"档案中没有编号为 {file_id} 的文件记录")
 
     def _record(
         self,
@@ -170,34 +187,38 @@ class Archive:
             result = _apply(conn, batch, file_id, now, protection_days)
             ledger.insert_issues(conn, file_id, result.issues, origin="archive")
         ledger.finish_file(conn, file_id, _counts(result))
+        self._claims.check(conn, incoming.relative)
         return result
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return reading(self._reader, self._engine.url)
 
     # ── the ledger ───────────────────────────────────────────────────────────────────────────
 
     def find_by_sha(self, sha256: str) -> LedgerEntry | None:
         """The earliest non-duplicate drop with these bytes, if any."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             row = ledger.find_by_sha(conn, sha256)
         return ledger.entry(row, self._tz) if row is not None else None
 
     def entry(self, file_id: int) -> LedgerEntry | None:
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             row = ledger.get(conn, file_id)
         return ledger.entry(row, self._tz) if row is not None else None
 
     def unfinished(self) -> list[LedgerEntry]:
         """Drops recorded whose feedback was not confirmed written (crash recovery)."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return [ledger.entry(row, self._tz) for row in ledger.unfinished(conn)]
 
     def issues_for(self, file_id: int) -> tuple[Issue, ...]:
         """Every issue of a drop: validation's, then the archive's (撞单, masked phones)."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return ledger.issues_for(conn, file_id)
 
     def result_for(self, file_id: int) -> ArchiveResult | None:
         """The ArchiveResult record() returned for a drop, rebuilt from the store."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             row = ledger.get(conn, file_id)
             if row is None:
                 return None
@@ -228,7 +249,7 @@ class Archive:
 
     def ledger(self, period: str | None = None) -> list[LedgerEntry]:
         """Every drop (for `period`), in the order received."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return [ledger.entry(row, self._tz) for row in ledger.listing(conn, period)]
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────
@@ -236,36 +257,36 @@ class Archive:
     def customers(self, branch: str | None = None) -> list[dict[str, Any]]:
         """Customers (owned by `branch`): template fields by key, owner_branch,
         first_registered_on, owned_since, masked_phone, created_at, updated_at, source_file."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return reads.read_customers(conn, self._tz, branch)
 
     def followups(self, branch: str | None = None) -> list[dict[str, Any]]:
         """Follow-ups (done by `branch`), with customer_name and owner_branch when known."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return reads.read_followups(conn, self._tz, branch)
 
     def conflicts(self, branch: str | None = None, repeats: bool = False) -> list[dict[str, Any]]:
         """撞单 where `branch` is owner or claimant; each first detection only unless `repeats`."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return reads.read_conflicts(conn, self._tz, branch, repeats)
 
     def township_counts(
         self, branch: str | None = None
     ) -> list[tuple[str | None, str | None, str | None, int]]:
         """(county, township, grade, number of customers)."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return reads.read_township_counts(conn, branch)
 
     def history(
         self, branch: str | None = None, start: datetime | None = None, end: datetime | None = None
     ) -> list[dict[str, Any]]:
         """Customer field changes (made by `branch`) with changed_at in [start, end)."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return reads.read_history(conn, self._tz, branch, start, end)
 
     def export_data(self) -> ExportData:
         """Customers, township counts, follow-ups and 撞单 of all branches, one consistent read."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return ExportData(
                 customers=reads.read_customers(conn, self._tz),
                 township_counts=reads.read_township_counts(conn),
@@ -276,19 +297,19 @@ class Archive:
     @contextmanager
     def export_rows(self) -> Iterator[reads.ExportRows]:
         """What export_data() holds, streamed instead: for writing workbooks of any size."""
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             yield reads.ExportRows(conn, self._tz)
 
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
         _check_report_kind(kind)
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return read_report(conn, kind, branch, period)
 
     def reports(self, kind: str, period: str) -> list[ReportData]:
         """Every branch's report of `kind` for `period`, by branch name."""
         _check_report_kind(kind)
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             found = [
                 read_report(conn, kind, b, p) for b, p in report_sets(conn, kind, period=period)
             ]
@@ -297,16 +318,25 @@ class Archive:
     def report_periods(self, kind: str, branch: str | None = None) -> list[tuple[str, str]]:
         """(branch, period) pairs for which a report of `kind` is archived."""
         _check_report_kind(kind)
-        with self._engine.connect() as conn:
+        with self._read() as conn:
             return report_sets(conn, kind, branch=branch)
 
 
-def _migrate(engine: Engine) -> None:
-    with engine.connect() as conn:
-        if current_revision(conn) == head_revision():
-            return
-    with writer(engine).begin() as conn:
-        upgrade(conn)
+def open_engine(url: URL) -> tuple[Engine, str | None, list[str]]:
+    """An engine on the store at `url`, brought to the newest schema: (engine, the revision it
+    was at, the revisions applied). SQLite on a network share is refused."""
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        refuse_network_store(Path(str(url.database)))
+    engine = create_store_engine(url)
+    try:
+        before, applied = bring_to_head(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise StoreError(open_failure(url, exc)) from exc
+    return engine, before, applied
 
 
 def _apply(

@@ -3,12 +3,19 @@
 The operating system drops the lock when the process ends, however it ends (kill -9 included),
 so a stale lock cannot exist and there is nothing to clean up by hand. The file itself only
 carries who holds it, for the message the second watcher prints before it exits.
+
+With a PostgreSQL store several machines may each run a watcher on one shared inbox: the lock
+is then one per machine (store/watch-<host>.lock), so it still keeps a second watcher off this
+machine but never another machine's, even when the workspace folder itself is shared. Between
+machines the claims in the database (archive/claims.py) make sure each file is processed once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from branchflow.archive.db import is_server, store_url
 from branchflow.config import Settings
 from branchflow.errors import BranchflowError
 
 LOCK_NAME = "watch.lock"
+HOST_LOCK_NAME = "watch-{host}.lock"  # with a database-server store: one lock per machine
 _LOCK_OFFSET = 1 << 20  # Windows locks a byte range: lock one far past the holder's note
 
 
@@ -76,12 +85,20 @@ class WorkspaceLock:
 @contextmanager
 def watch_lock(settings: Settings, what: str = "watch") -> Iterator[WorkspaceLock]:
     """Hold the workspace's watch lock for the block (`ingest` may take it too)."""
-    lock = WorkspaceLock(settings.store_dir / LOCK_NAME)
+    lock = WorkspaceLock(lock_path(settings))
     lock.acquire(f"{what}，进程 {os.getpid()}，{datetime.now():%Y-%m-%d %H:%M} 启动")
     try:
         yield lock
     finally:
         lock.release()
+
+
+def lock_path(settings: Settings) -> Path:
+    """store/watch.lock; with a PostgreSQL store, this machine's store/watch-<host>.lock."""
+    if not is_server(store_url(settings)):
+        return settings.store_dir / LOCK_NAME
+    host = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
+    return settings.store_dir / HOST_LOCK_NAME.format(host=host)
 
 
 def _read_note(fd: int) -> str:

@@ -1,8 +1,11 @@
 """The watcher's loop: notice drops, wait until each is complete, process it, look after the rest.
 
 Everything that touches the archive happens in this one thread, one file at a time, so a file is
-never processed twice by one watcher; the workspace lock keeps out a second watcher; the archive's
-crash recovery answers (without re-importing) a file whose transaction committed before a kill.
+never processed twice by one watcher; the workspace lock keeps out a second watcher; a claim in
+the archive keeps out watchers on other machines sharing the inbox (PostgreSQL store); the
+archive's crash recovery answers (without re-importing) a file whose transaction committed before
+a kill. A database failure (connection lost) rolls the file's transaction back; the file stays
+in the inbox and is retried with backoff.
 """
 
 from __future__ import annotations
@@ -282,6 +285,17 @@ class Watcher:
             self._tell_locked(path, "正被其他程序占用（可能在 Excel 中打开或仍在复制）")
 
     def _process(self, path: Path) -> None:
+        """Claim the file in the archive (another watcher may share the inbox), then process."""
+        try:
+            with self.archive.claim(path.relative_to(self.settings.inbox).as_posix()) as mine:
+                if mine:
+                    self._process_claimed(path)
+                else:
+                    self._tell_locked(path, "正由另一台电脑上的 branchflow 处理")
+        except StoreError as exc:  # the claim could not be made: the database is unreachable
+            self._failed(path, exc)
+
+    def _process_claimed(self, path: Path) -> None:
         name = self._rel(path)
         try:
             outcome = process_file(path, self.settings, self.archive)
