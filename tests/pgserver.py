@@ -8,6 +8,7 @@ works the PostgreSQL tests are skipped, and the run's summary says why.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -160,3 +161,5 @@ def _script(command: str, state: Path) -> None:
         timeout=60,
         check=False,
     )
+    if command == "stop":
+        shutil.rmtree(state, ignore_errors=True)

@@ -17,13 +17,10 @@ import xlsxwriter
 from openpyxl.comments import Comment
 
 from branchflow import feedback
+from branchflow.annotate import AUTHOR, ERROR_FILL, ISSUE_SHEET, WARNING_FILL
 from branchflow.archive.results import ArchiveResult, Conflict, LedgerEntry
 from branchflow.config import Limits
 from branchflow.feedback import (
-    AUTHOR,
-    ERROR_FILL,
-    ISSUE_SHEET,
-    WARNING_FILL,
     safe_file_part,
     write_duplicate,
     write_receipt,

@@ -138,3 +138,25 @@ def test_hq_briefing_only_from_the_hq_folder(settings: Settings) -> None:
         [outcome] = ingest(settings, archive).outcomes
     assert outcome.status == "rejected"
     assert [e.code for e in outcome.errors] == ["kind.wrong_folder"]
+
+
+def test_a_file_saved_again_while_we_worked_is_kept_as_a_new_drop(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = drop(settings, "客户.xlsx", ["13812345678"])
+    newer = drop(settings, "新版.xlsx", ["13812345678", "13812345679"]).read_bytes()
+    (settings.inbox / "东莞分中心" / "新版.xlsx").unlink()
+    write_receipt = feedback.write_receipt
+
+    def resaved(*args: Any, **kwargs: Any) -> Path:
+        path.write_bytes(newer)  # staff press Ctrl+S at this very moment
+        return write_receipt(*args, **kwargs)
+
+    monkeypatch.setattr(feedback, "write_receipt", resaved)
+    with Archive.open(settings) as archive:
+        ingest(settings, archive)
+        assert path.read_bytes() == newer
+        monkeypatch.undo()
+        [second] = ingest(settings, archive).outcomes
+        assert second.status == "accepted" and second.counts["new_customers"] == 1
+    assert not path.exists()

@@ -3,11 +3,15 @@ workspace folder, share one inbox and one store; and a watcher survives losing i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
 import re
 import shutil
+import socket
+import threading
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,14 +19,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 import branchflow.archive.store as store_module
 from branchflow.archive.schema import claims
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
-from branchflow.watch.lock import lock_path
+from branchflow.pipeline import QUARANTINE_DIR
+from branchflow.watch.lock import WatchLocked, lock_path, watch_lock
 from watch_helpers import (
     BRANCH,
+    FAST,
     WatchProcess,
     customer_drops,
     new_workspace,
@@ -145,3 +152,99 @@ def test_a_watcher_that_loses_its_connection_retries_the_file(
         assert len(archive.customers()) == 3
         assert archive.unfinished() == []
     assert waiting_drops(settings) == []
+
+
+class CuttableLink:
+    """A TCP relay between branchflow and the database that can be cut (every connection
+    dropped, new ones refused, as when a switch or the server goes down) and restored."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._open: list[socket.socket] = []
+        self._guard = threading.Lock()
+        self._up = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        listener.settimeout(0.05)
+        self._up.set()
+        self._thread = threading.Thread(target=self._serve, args=(listener,), daemon=True)
+        self._thread.start()
+
+    def cut(self) -> None:
+        self._up.clear()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._guard:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+
+    def _serve(self, listener: socket.socket) -> None:
+        with listener:
+            while self._up.is_set():
+                try:
+                    client, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                upstream = socket.create_connection(self.target)
+                with self._guard:
+                    self._open += [client, upstream]
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+def test_a_database_outage_holds_files_back_and_never_quarantines_them(
+    tmp_path: Path, pg_database: Callable[..., str]
+) -> None:
+    direct = make_url(pg_database())
+    link = CuttableLink(direct.host or "127.0.0.1", direct.port or 5432)
+    link.restore()
+    url = direct.set(host="127.0.0.1", port=link.port).render_as_string(hide_password=False)
+    settings = dataclasses.replace(new_workspace(tmp_path), store_url=url)
+    first, second = customer_drops(settings, 2)
+    timings = dataclasses.replace(FAST, give_up_after=3)  # an outage outlasts three tries
+    try:
+        with watcher_thread(settings, timings, polling=True):
+            (settings.inbox / BRANCH / "登记1.xlsx").write_bytes(first)
+            wait_for(lambda: len(receipts(settings, "回执-")) == 1, timeout=20, what="receipt 1")
+            link.cut()
+            (settings.inbox / BRANCH / "登记2.xlsx").write_bytes(second)
+            time.sleep(3)  # many tries, all refused
+            assert [p.name for p in waiting_drops(settings)] == ["登记2.xlsx"]
+            link.restore()
+            wait_for(lambda: len(receipts(settings, "回执-")) == 2, timeout=20, what="receipt 2")
+    finally:
+        link.cut()
+    assert not (settings.store_dir / QUARANTINE_DIR).exists()
+    with Archive.open(
+        dataclasses.replace(settings, store_url=direct.render_as_string(False))
+    ) as archive:
+        assert [e.status for e in archive.ledger()] == ["accepted", "accepted"]
+        assert len(archive.customers()) == 6 and archive.unfinished() == []
+
+
+def test_with_a_postgresql_store_the_watch_lock_is_one_per_machine(tmp_path: Path) -> None:
+    """No server needed: the lock is a file, named for this machine, and still keeps a second
+    watcher (or an ingest) of this machine out."""
+    settings = dataclasses.replace(new_workspace(tmp_path), store_url="postgresql://db/archive")
+    host_lock = lock_path(settings)
+    assert host_lock.parent == settings.store_dir
+    assert host_lock.name == f"watch-{re.sub(r'[^A-Za-z0-9._-]', '_', socket.gethostname())}.lock"
+    assert lock_path(dataclasses.replace(settings, store_url="")).name == "watch.lock"
+    with watch_lock(settings), pytest.raises(WatchLocked), watch_lock(settings, "ingest"):
+        pass

@@ -9,10 +9,10 @@ import re
 import warnings
 from collections.abc import Sequence
 from copy import copy
-from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_to_tuple
@@ -20,36 +20,30 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from branchflow.feedback import (
-    AUTHOR,
-    ERROR_FILL,
-    ILLEGAL_CHARACTERS,
-    ISSUE_SHEET,
-    MAX_CELL_TEXT,
-    WARNING_FILL,
-)
-from branchflow.feedback import _atomic_write as atomic_write
 from branchflow.validate.issues import Issue
+
+ISSUE_SHEET = "错误清单"
+AUTHOR = "branchflow"  # comments we write carry this author, so a re-dropped copy can be cleaned
+ERROR_FILL = "FFF4B0B0"
+WARNING_FILL = "FFFFD98A"
+MAX_CELL_TEXT = 32_000
 
 _COORDINATE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
 _LEVELS = {"error": "错误", "warning": "提醒"}
 _Anchor = tuple[str, str]  # (sheet, coordinate) of the cell that carries the mark
 
 
-def save_annotated_copy(data: bytes, issues: Sequence[Issue], path: Path) -> bool:
-    """False when openpyxl cannot open or re-save this workbook."""
+def annotated_copy(data: bytes, issues: Sequence[Issue]) -> Workbook | None:
+    """The staff's workbook with every issue marked; None when openpyxl cannot open it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about every extension it drops
             book = openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
         _annotate(book, issues)
-        atomic_write(path, book.save)
-    except OSError:
-        raise
     # Hostile or merely odd files make openpyxl raise almost anything; staff still get an answer.
     except Exception:
-        return False
-    return True
+        return None
+    return book
 
 
 def _annotate(book: Workbook, issues: Sequence[Issue]) -> None:
@@ -201,4 +195,4 @@ def _put_text(cell: Any, text: str) -> None:
 
 
 def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS.sub("", text)[:MAX_CELL_TEXT]
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_TEXT]

@@ -15,3 +15,8 @@ class WorkspaceError(BranchflowError):
 
 class StoreError(BranchflowError):
     """The archive database or the originals folder cannot be used."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached just now (refused, restarted, connection lost):
+    nothing was written; the same work succeeds once it is back."""

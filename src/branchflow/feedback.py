@@ -24,11 +24,6 @@ from branchflow.templates.definitions import KIND_NAMES, TEMPLATES
 from branchflow.validate.batch import ValidatedBatch
 from branchflow.validate.issues import Issue
 
-ISSUE_SHEET = "错误清单"
-AUTHOR = "branchflow"  # comments we write carry this author, so a re-dropped copy can be cleaned
-ERROR_FILL = "FFF4B0B0"
-WARNING_FILL = "FFFFD98A"
-MAX_CELL_TEXT = 32_000
 DEFAULT_LIMITS = Limits()
 MAX_COPY_UNPACKED = 64 * 2**20  # ~80k rows saved by Excel; openpyxl would take ~1 GB and a minute
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -105,9 +100,11 @@ def write_rejection(
         problem = _too_big_to_copy(incoming.data)
     if problem is None:
         path = _free_path(receipts_dir, f"退回-{safe_file_part(incoming.path.stem)}", now, ".xlsx")
-        from branchflow.annotate import save_annotated_copy  # openpyxl: only for rejections
+        from branchflow.annotate import annotated_copy  # openpyxl: only for rejections
 
-        if save_annotated_copy(incoming.data, issues, path):
+        copy = annotated_copy(incoming.data, issues)
+        if copy is not None:
+            _atomic_write(path, copy.save)
             return path
         problem = intake._damaged()
     return _write_unreadable(receipts_dir, incoming, issues, problem, now)

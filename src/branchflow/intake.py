@@ -23,6 +23,15 @@ class IncomingFile:
     received_at: datetime  # when branchflow first saw the complete file
     data: bytes
     problem: Issue | None = None  # set when the bytes cannot be parsed at all (rejected at intake)
+    mtime_ns: int = 0  # with size: tells whether the file in the inbox is still the one we read
+
+    def unchanged_on_disk(self) -> bool:
+        """False when staff saved a new version under the same name while we worked."""
+        try:
+            now = self.path.stat()
+        except FileNotFoundError:
+            return False
+        return (now.st_size, now.st_mtime_ns) == (self.size, self.mtime_ns)
 
 
 LITTER_PREFIXES = ("~$", ".~lock", "._", "~WRL", "~WRD")
@@ -47,7 +56,8 @@ def is_litter(name: str) -> bool:
 def examine(path: Path, inbox: Path, limits: Limits, now: datetime) -> IncomingFile:
     """Read, hash and vet one dropped file; anything that cannot be parsed gets a `problem`."""
     relative = path.relative_to(inbox).as_posix()
-    size = path.stat().st_size
+    stat = path.stat()
+    size = stat.st_size
     data = _read(path, size, limits)
     problem = _vet(path.name, size, data, limits)
     return IncomingFile(
@@ -59,6 +69,7 @@ def examine(path: Path, inbox: Path, limits: Limits, now: datetime) -> IncomingF
         received_at=now,
         data=data,
         problem=problem,
+        mtime_ns=stat.st_mtime_ns,
     )
 
 

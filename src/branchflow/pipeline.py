@@ -274,9 +274,12 @@ def _resume(
 
 
 def _clear(incoming: intake.IncomingFile, archive: Archive, file_id: int, receipt: Path) -> None:
-    """The original is safe in store/: take the drop out of the inbox, then say so."""
-    with contextlib.suppress(FileNotFoundError):
-        incoming.path.unlink()
+    """The original is safe in store/: take the drop out of the inbox, then say so.
+
+    A file saved again under the same name while we worked stays: it is a new drop."""
+    if incoming.unchanged_on_disk():
+        with contextlib.suppress(FileNotFoundError):
+            incoming.path.unlink()
     archive.mark_cleared(file_id, str(receipt), incoming.received_at)
 
 

@@ -4,9 +4,7 @@ hidden rows (which calamine does not report) from the worksheet XML.
 
 from __future__ import annotations
 
-import ctypes
 import re
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -17,8 +15,6 @@ from python_calamine import CalamineWorkbook
 
 from branchflow.templates.definitions import Table
 from branchflow.validate.issues import Issue, cell_address
-
-BIG_SHEET_ROWS = 10_000  # past this, memory calamine frees is handed back to the OS at once
 
 
 def blank_to_none(value: Any) -> Any:
@@ -149,9 +145,7 @@ class SheetReader:
             sheet = self._book.get_sheet_by_name(name)
             rows, blanks = load_rows(sheet)
             merges = sheet.merged_cell_ranges or []
-            del sheet  # calamine's copy of the sheet: as big again as the Python one
-            if len(rows) > BIG_SHEET_ROWS:
-                _release_freed_memory()
+            del sheet  # calamine's copy of the sheet, as big again as the Python one: free it now
             hidden = partial(self._hidden_rows, self._parts.get(name))
             self._grids[name] = Grid(name, rows, merges, blanks, hidden)
         return self._grids[name]
@@ -185,21 +179,3 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         )
     return parts
-
-
-def _release_freed_memory() -> None:
-    """Give the pages calamine just freed back to the OS. glibc keeps them for later mallocs,
-    but the next stages allocate mostly small Python objects elsewhere, so a 100k-row drop
-    would otherwise carry ~60 MB it no longer uses into its peak. Linux/glibc only."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl)
-        return None

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from branchflow.archive.db import error_line
+from branchflow.archive.db import error_line, failure
 from branchflow.archive.schema import claims
 from branchflow.errors import StoreError
 
@@ -53,7 +53,11 @@ class FileClaims:
     def __init__(
         self, engine: Engine, timeout: float = DEFAULT_TIMEOUT, claimant: str | None = None
     ) -> None:
-        self._engine = engine
+        # Not the writers' engine: a claim must not wait for another machine's long write.
+        postgres = engine.dialect.name == "postgresql"
+        self._engine = (
+            engine.execution_options(isolation_level="READ COMMITTED") if postgres else engine
+        )
         self.timeout = timeout
         self.claimant = claimant or claimant_id()
         self._held: set[str] = set()
@@ -66,7 +70,13 @@ class FileClaims:
     def hold(self, relative: str) -> Iterator[bool]:
         """Claim the file at inbox/`relative` for the block; yields False when another live
         process holds it (then nothing is held)."""
-        if not self._take(relative):
+        try:
+            taken = self._take(relative)
+        except SQLAlchemyError as exc:
+            raise failure(
+                f"无法在档案数据库中认领 inbox/{relative}：{error_line(exc)}；稍后会重试", exc
+            ) from exc
+        if not taken:
             yield False
             return
         with self._guard:

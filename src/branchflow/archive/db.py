@@ -16,10 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from branchflow.config import Settings
-from branchflow.errors import StoreError
+from branchflow.errors import StoreError, StoreUnavailable
 
 DB_NAME = "branchflow.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
@@ -190,8 +196,8 @@ def reading(engine: Engine, url: URL) -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"读取档案数据库失败：{error_line(exc, url)}；请检查数据库连接，稍后会重试"
+        raise failure(
+            f"读取档案数据库失败：{error_line(exc, url)}；请检查数据库连接，稍后会重试", exc
         ) from exc
 
 
@@ -208,3 +214,23 @@ def open_failure(url: URL, exc: BaseException) -> str:
         f"无法打开档案数据库 {where}：{why}；SQLite 数据库须在本机磁盘上"
         f"（不能放在网络共享上），并确认该目录可写"
     )
+
+
+def failure(message: str, exc: SQLAlchemyError) -> StoreError:
+    """The StoreError for a database failure: StoreUnavailable when the server could not be
+    reached or the connection was lost (retry later), a plain StoreError otherwise."""
+    return StoreUnavailable(message) if unavailable(exc) else StoreError(message)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Was this the database server being unreachable, rather than anything about the data?"""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError) or type(exc.orig).__module__.startswith("sqlite3"):
+        return False
+    # No SQLSTATE: the client could not connect or lost the socket; class 08: connection
+    # exception; 57P01-03: the server shutting down, crashed or still starting.
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}

@@ -19,7 +19,7 @@ from branchflow.archive.customers import CustomerChanges, upsert_customers
 from branchflow.archive.db import (
     create_store_engine,
     error_line,
-    is_server,
+    failure,
     open_failure,
     reader,
     reading,
@@ -63,11 +63,6 @@ class Archive:
                 raise StoreError(f"无法创建目录 {folder}：{exc}；请检查路径和写权限") from exc
         engine, _before, _applied = open_engine(store_url(settings))
         return cls(settings, engine)
-
-    @property
-    def shared(self) -> bool:
-        """The store is a database server other machines may use too (PostgreSQL)."""
-        return is_server(self._engine.url)
 
     def close(self) -> None:
         self._claims.close()
@@ -133,9 +128,10 @@ class Archive:
                     kind,
                 )
         except SQLAlchemyError as exc:
-            raise StoreError(
+            raise failure(
                 f"无法把 {incoming.relative} 写入档案数据库（已全部撤销）："
-                f"{error_line(exc, self._engine.url)}；文件留在收件箱，稍后会重新处理"
+                f"{error_line(exc, self._engine.url)}；文件留在收件箱，稍后会重新处理",
+                exc,
             ) from exc
 
     def mark_cleared(self, file_id: int, receipt_path: str, at: datetime) -> None:
@@ -144,9 +140,10 @@ class Archive:
             with self._writer.begin() as conn:
                 found = ledger.mark_cleared(conn, file_id, receipt_path, at)
         except SQLAlchemyError as exc:
-            raise StoreError(
+            raise failure(
                 f"无法在档案数据库中记下文件 {file_id} 已回执："
-                f"{error_line(exc, self._engine.url)}；稍后会重试"
+                f"{error_line(exc, self._engine.url)}；稍后会重试",
+                exc,
             ) from exc
         if not found:
             raise StoreError(f"档案中没有编号为 {file_id} 的文件记录")

@@ -24,7 +24,7 @@ from watchdog.observers.api import BaseObserver
 from branchflow.archive.localdisk import network_fs_type
 from branchflow.archive.store import Archive
 from branchflow.config import RESERVED_DIRS, Settings
-from branchflow.errors import StoreError
+from branchflow.errors import StoreError, StoreUnavailable
 from branchflow.pipeline import FileOutcome, find_drops, is_drop, process_file, quarantine_file
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.watch.aftercare import Aftercare
@@ -324,8 +324,14 @@ class Watcher:
             log.info("%s %s，%.0f 秒后重试", self._rel(path), why, wait)
 
     def _failed(self, path: Path, exc: Exception) -> None:
-        """Disk or database trouble: not the file's fault, so retry; quarantine if it persists."""
+        """Disk or database trouble: not the file's fault, so retry; quarantine if it persists
+        (never for a database server that is down: the file waits for it to come back)."""
         failures = self.tracker.back_off(path)
+        if isinstance(exc, StoreUnavailable):
+            if failures in {1, 2} or failures % 10 == 0:
+                log.warning("档案数据库暂时连不上，%s 留在收件箱，%.0f 秒后重试：%s",
+                            self._rel(path), self.tracker.backoff(failures), exc)  # fmt: skip
+            return
         if failures >= self.timings.give_up_after:
             log.error("处理 %s 连续失败 %d 次：%s", self._rel(path), failures, exc)
             self._quarantine(path, exc)
