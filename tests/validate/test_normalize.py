@@ -279,3 +279,16 @@ def test_choices() -> None:
     assert normalize_choice("男性", ("男", "女")) == "男"
     assert normalize_choice("湄江府", ("黔龙阳光·湄江府",), "project.unknown") == "黔龙阳光·湄江府"
     assert code_of(normalize_choice, "E", ("A", "B")) == "enum.invalid"
+
+
+def test_numbers_beyond_what_staff_could_mean_are_refused() -> None:
+    from branchflow.validate.normalize import Invalid, normalize_number
+
+    assert normalize_number(2_147_483_647, integer=True) == 2_147_483_647
+    for raw, integer in ((2_147_483_648, True), (1e13, False), ("99999999999999", False)):
+        try:
+            normalize_number(raw, integer=integer)
+        except Invalid as problem:
+            assert problem.code == "number.too_large"
+        else:
+            raise AssertionError(raw)

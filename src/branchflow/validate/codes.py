@@ -76,6 +76,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "number.not_integer": (E, "{field}“{value}”不是整数：本列只能填整数"),
     "number.negative": (E, "{field}“{value}”是负数：本列不能为负，请核对"),
+    "number.too_large": (E, "{field}“{value}”大得不合常理：请核对是否多打了数字"),
     "enum.invalid": (
         E,
         "“{value}”不是“{field}”的可选值：请从下拉列表中选择（{choices}）",

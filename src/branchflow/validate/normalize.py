@@ -310,6 +310,8 @@ def period_bounds(period: str) -> tuple[date, date]:
 _NUMBER = re.compile(r"[¥$]?([+-]?(?:\d+(?:\.\d*)?|\.\d+))((?:m2|[^\d\-~.+/]\D{0,5})?)", re.ASCII)
 _NUMBER_NOISE = re.compile(r"[\s,']")
 COUNT_UNITS = frozenset("人口套次场家个户名位间")
+MAX_COUNT = 2**31 - 1  # counts are 32-bit integers in the archive (PostgreSQL INTEGER)
+MAX_AMOUNT = 1e12  # beyond any 元/万元/㎡ figure staff could mean
 
 
 def normalize_number(raw: Any, *, integer: bool = False, units: Iterable[str] = ()) -> int | float:
@@ -330,6 +332,8 @@ def normalize_number(raw: Any, *, integer: bool = False, units: Iterable[str] = 
         raise Invalid("number.not_integer", value=display(raw))
     if value < 0:
         raise Invalid("number.negative", value=display(raw))
+    if value > (MAX_COUNT if integer else MAX_AMOUNT):
+        raise Invalid("number.too_large", value=display(raw))
     return value
 
 
