@@ -55,7 +55,8 @@ pass_context = click.make_pass_decorator(Context)
     help="工作区文件夹（环境变量 BRANCHFLOW_WORKSPACE）",
 )
 @click.option("--debug", is_flag=True, help="出错时显示完整的错误堆栈")
-@click.version_option(__version__, prog_name="branchflow")
+@click.version_option(__version__, prog_name="branchflow", help="显示版本后退出")
+@click.help_option("-h", "--help", help="显示帮助后退出")
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path, debug: bool) -> None:
     """branchflow：省外分中心 Excel 报送的接收、校验、回执、客户总档案与总部文档。"""
@@ -323,6 +324,26 @@ def demo(ctx: Context, directory: Path | None) -> None:
         click.echo(line)
 
 
+CLICK_PHRASES = (
+    ("No such option", "没有这个选项"),
+    ("No such command", "没有这个命令"),
+    ("Missing option", "缺少选项"),
+    ("Missing argument", "缺少参数"),
+    ("Invalid value for", "参数值无效："),
+    ("Option", "选项"),
+    ("requires an argument", "需要一个值"),
+    ("Got unexpected extra argument", "多余的参数"),
+    ("Did you mean", "是否想用"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    """click's usage errors are English; staff read Chinese."""
+    for english, chinese in CLICK_PHRASES:
+        message = message.replace(english, chinese)
+    return message.rstrip(".")
+
+
 def main() -> NoReturn:
     """Console entry point: exit 2 with one line on bad usage or config, no traceback."""
     debug = "--debug" in sys.argv[1:]
@@ -334,7 +355,10 @@ def main() -> NoReturn:
         click.echo("已中止。", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        click.echo(f"错误：{exc.format_message()}（运行 branchflow --help 查看用法）", err=True)
+        click.echo(
+            f"错误：{_in_chinese(exc.format_message())}（运行 branchflow --help 查看用法）",
+            err=True,
+        )
         sys.exit(2)
     except (ConfigError, WorkspaceError) as exc:
         if debug:
