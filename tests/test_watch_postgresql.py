@@ -68,7 +68,7 @@ def _same_bytes_inside(data: bytes, tag: int) -> bytes:
 
 
 def _answered(log: str) -> list[str]:
-    return re.findall(r"已接收  inbox/(\S+)", log)
+    return re.findall(r"已接收  (?:inbox/)?(\S+)", log)
 
 
 def test_two_watchers_share_one_inbox_and_store_and_process_each_file_once(

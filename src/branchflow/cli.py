@@ -16,14 +16,7 @@ from branchflow.errors import BranchflowError, ConfigError, WorkspaceError
 
 if TYPE_CHECKING:
     from branchflow.config import Settings
-    from branchflow.pipeline import FileOutcome, IngestReport
-
-STATUS_WORDS = {
-    "accepted": "已接收",
-    "rejected": "已退回",
-    "duplicate": "重复件",
-    "ignored": "未处理",
-}
+    from branchflow.pipeline import IngestReport
 
 
 class Context:
@@ -108,38 +101,7 @@ def _ingest_with_progress(
     if sys.stdout.isatty() and total > 20:
         with click.progressbar(length=total, label="处理中", show_pos=True) as bar:
             return run(settings, archive, on_file=lambda o: bar.update(o.status != "ignored"))
-    return run(settings, archive, on_file=lambda o: click.echo(describe(o)))
-
-
-def describe(outcome: FileOutcome) -> str:
-    """One summary line for a processed file."""
-    from branchflow.templates.definitions import KIND_NAMES
-
-    word = STATUS_WORDS.get(outcome.status, outcome.status)
-    parts = [f"{word}  {outcome.path}"]
-    if outcome.kind != "unknown" or outcome.status == "rejected":
-        parts.append(
-            KIND_NAMES.get(outcome.kind, outcome.kind)
-            + (f" {outcome.period}" if outcome.period else "")
-        )
-    counts = outcome.counts
-    if counts:
-        parts.append(
-            f"新增 {counts['new_customers']} 更新 {counts['updated_customers']} "
-            f"跟进 {counts['followups_added']}"
-            + (f" 撞单 {counts['conflicts']}" if counts["conflicts"] else "")
-        )
-    elif outcome.status == "accepted":
-        parts.append(f"{outcome.rows} 行")
-    if outcome.errors:
-        parts.append(f"错误 {len(outcome.errors)}")
-    if outcome.warnings:
-        parts.append(f"提醒 {len(outcome.warnings)}")
-    if outcome.note:
-        parts.append(outcome.note)
-    if outcome.receipt:
-        parts.append(f"回执 {outcome.receipt}")
-    return "  ".join(parts)
+    return run(settings, archive, on_file=lambda o: click.echo(o.summary_line()))
 
 
 def _print_summary(report: IngestReport, settings: Settings) -> None:
@@ -320,7 +282,9 @@ def demo(ctx: Context, directory: Path | None) -> None:
     """示例：新建工作区，放入几个分中心两个月的示例报表（含错误），接收并汇总。"""
     from branchflow.sample.demo import run_demo
 
-    for line in run_demo(directory or ctx.workspace, on_file=lambda o: click.echo(describe(o))):
+    for line in run_demo(
+        directory or ctx.workspace, on_file=lambda o: click.echo(o.summary_line())
+    ):
         click.echo(line)
 
 

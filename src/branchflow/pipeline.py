@@ -19,11 +19,18 @@ from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
 from branchflow.export import ExportResult, export_archive
 from branchflow.parse import ParsedWorkbook, read_workbook
+from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate import validate
 from branchflow.validate.batch import ValidatedBatch, ValidationContext
 from branchflow.validate.issues import Issue
 
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
+STATUS_WORDS = {
+    "accepted": "已接收",
+    "rejected": "已退回",
+    "duplicate": "重复件",
+    "ignored": "未处理",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,27 @@ class FileOutcome:
     receipt: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     note: str = ""
+
+    def summary_line(self) -> str:
+        """One line per file: what happened to it, what was counted, where the answer is."""
+        parts = [f"{STATUS_WORDS.get(self.status, self.status)}  {self.path}"]
+        if self.kind != "unknown" or self.status == "rejected":
+            name = KIND_NAMES.get(self.kind, self.kind)
+            parts.append(name + (f" {self.period}" if self.period else ""))
+        counts = self.counts
+        if counts:
+            parts.append(
+                f"新增 {counts['new_customers']} 更新 {counts['updated_customers']} "
+                f"跟进 {counts['followups_added']}"
+                + (f" 撞单 {counts['conflicts']}" if counts.get("conflicts") else "")
+            )
+        elif self.status == "accepted":
+            parts.append(f"{self.rows} 行")
+        parts += [f"错误 {len(self.errors)}"] if self.errors else []
+        parts += [f"提醒 {len(self.warnings)}"] if self.warnings else []
+        parts += [self.note] if self.note else []
+        parts += [f"回执 {self.receipt}"] if self.receipt else []
+        return "  ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
         return {

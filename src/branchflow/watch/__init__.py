@@ -18,7 +18,7 @@ from branchflow.archive.store import Archive
 from branchflow.config import Settings
 from branchflow.watch.lock import LOCK_NAME, WatchLocked, WorkspaceLock, watch_lock
 from branchflow.watch.logs import start_logging
-from branchflow.watch.loop import Watcher, WatchTimings, summary_line
+from branchflow.watch.loop import Watcher, WatchTimings
 from branchflow.watch.stability import StabilityTracker, Verdict
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "Watcher",
     "WorkspaceLock",
     "run_watch",
-    "summary_line",
     "watch_lock",
 ]
 

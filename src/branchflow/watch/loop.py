@@ -25,8 +25,7 @@ from branchflow.archive.localdisk import network_fs_type
 from branchflow.archive.store import Archive
 from branchflow.config import RESERVED_DIRS, Settings
 from branchflow.errors import StoreError, StoreUnavailable
-from branchflow.pipeline import FileOutcome, find_drops, is_drop, process_file, quarantine_file
-from branchflow.templates.definitions import KIND_NAMES
+from branchflow.pipeline import find_drops, is_drop, process_file, quarantine_file
 from branchflow.watch.aftercare import Aftercare
 from branchflow.watch.observe import (
     WAKE,
@@ -39,8 +38,6 @@ from branchflow.watch.observe import (
 from branchflow.watch.stability import StabilityTracker, Verdict
 
 log = logging.getLogger("branchflow.watch")
-
-STATUS_WORDS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复件"}
 
 
 @dataclass(frozen=True)
@@ -314,7 +311,7 @@ class Watcher:
             self._quarantine(path, exc)
         else:
             self.tracker.forget(path)
-            log.info(summary_line(outcome))
+            log.info(outcome.summary_line())
             self.aftercare.note(outcome)
 
     def _tell_locked(self, path: Path, why: str) -> None:
@@ -365,32 +362,6 @@ class Watcher:
             return path.relative_to(self.settings.workspace).as_posix()
         except ValueError:
             return str(path)
-
-
-def summary_line(outcome: FileOutcome) -> str:
-    """One line per answered file: what, which, counted what, where the answer is."""
-    parts = [STATUS_WORDS.get(outcome.status, outcome.status), f"inbox/{outcome.path}"]
-    kind = KIND_NAMES.get(outcome.kind)
-    if kind:
-        parts.append(kind + (f" {outcome.period}" if outcome.period else ""))
-    counts = outcome.counts
-    if counts:
-        parts.append(
-            f"新增 {counts['new_customers']} 更新 {counts['updated_customers']} "
-            f"跟进 {counts['followups_added']}"
-            + (f" 撞单 {counts['conflicts']}" if counts.get("conflicts") else "")
-        )
-    elif outcome.status == "accepted" and outcome.rows:
-        parts.append(f"{outcome.rows} 行")
-    if outcome.errors:
-        parts.append(f"错误 {len(outcome.errors)}")
-    if outcome.warnings:
-        parts.append(f"提醒 {len(outcome.warnings)}")
-    if outcome.note:
-        parts.append(outcome.note)
-    if outcome.receipt:
-        parts.append(f"→ {outcome.receipt}")
-    return "  ".join(parts)
 
 
 def _walk(folder: Path) -> list[Path]:
