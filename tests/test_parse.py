@@ -150,3 +150,24 @@ def test_monthly_kpi_table_stops_at_the_text_labels() -> None:
     assert parsed.values["main_work"].value == "推介会两场"
     assert values(parsed.tables["targets"], "kpi") == ["新增登记客户"]
     assert values(parsed.tables["plan"], "item") == ["推介会"]
+
+
+def test_a_list_made_from_scratch_without_the_header_block_only_gets_warnings() -> None:
+    parsed = read_workbook(make_workbook({"Sheet1": [("11月登记",), CUSTOMER_HEADER, ROW]}))
+    assert [(i.code, i.field, i.severity) for i in parsed.issues] == [
+        ("label.missing", "分中心", "warning"),
+        ("label.missing", "填报人", "warning"),
+    ]
+
+
+def test_a_monthly_report_without_its_reporter_is_an_error() -> None:
+    sheet = [
+        ("分中心：", "东莞分中心"),
+        ("报告期：", "2026-11"),
+        ("指标", "本月目标", "本月完成", "说明"),
+        ("新增登记客户", 1, 1, ""),
+    ]
+    plan = [("工作事项*", "具体内容", "责任人*", "完成时间*"), ("推介会", "", "罗明", "2026-12-10")]
+    parsed = read_workbook(make_workbook({"本月总结": sheet, "下月计划": plan}))
+    missing = {(i.field, i.severity) for i in parsed.issues if i.code == "label.missing"}
+    assert ("填报人", "error") in missing

@@ -162,17 +162,35 @@ def _find_value(field: Field, order: list[str], sheets: SheetReader) -> Cell | N
 
 def _missing_values(definition: TemplateDef, values: dict[str, Cell | None]) -> list[Issue]:
     return [
-        Issue(
-            "label.missing",
-            f"没有找到“{field.title}”这一栏：请在标签“{field.title}：”右边的格子里填写"
-            "（可从空白模板复制该标签）",
-            sheet=sheet.name,
-            field=field.title,
-        )
+        _missing_value(definition.kind, sheet.name, field)
         for sheet in definition.sheets
         for field in sheet.values
         if field.required and values.get(field.key) is None
     ]
+
+
+def _missing_value(kind: str, sheet: str, field: Field) -> Issue:
+    # The drop folder already says which branch it is, and a customer list names its 置业顾问 on
+    # every row: a workbook made from scratch without our header block is still worth taking.
+    lenient = {
+        "branch": "已按文件所在的分中心文件夹登记",
+        "reporter": "客户按每行的置业顾问登记" if kind == "customers" else "",
+    }.get(field.key)
+    if lenient:
+        return Issue(
+            "label.missing",
+            f"没有找到“{field.title}”一栏：{lenient}；建议用空白模板填写，写上“{field.title}：”",
+            sheet=sheet,
+            field=field.title,
+            severity="warning",
+        )
+    return Issue(
+        "label.missing",
+        f"没有找到“{field.title}”这一栏：请在标签“{field.title}：”右边的格子里填写"
+        "（可从空白模板复制该标签）",
+        sheet=sheet,
+        field=field.title,
+    )
 
 
 def _find_table(
