@@ -82,26 +82,31 @@ def ingest(ctx: Context, as_json: bool) -> None:
     from branchflow.watch.lock import watch_lock
 
     settings = ctx.settings()
-    ready, _ = find_drops(settings)
     with watch_lock(settings, "ingest"), Archive.open(settings) as archive:
+        drops = find_drops(settings)
         if as_json:
-            report = run_ingest(settings, archive)
+            report = run_ingest(settings, archive, drops=drops)
             click.echo(
                 json.dumps([o.as_json() for o in report.outcomes], ensure_ascii=False, indent=2)
             )
             return
-        report = _ingest_with_progress(settings, archive, len(ready), run_ingest)
+        report = _ingest_with_progress(settings, archive, drops, run_ingest)
     _print_summary(report, settings)
 
 
 def _ingest_with_progress(
-    settings: Settings, archive: Any, total: int, run: Callable[..., IngestReport]
+    settings: Settings, archive: Any, drops: Any, run: Callable[..., IngestReport]
 ) -> IngestReport:
     """A progress bar on a terminal for long runs; one line per file otherwise."""
-    if sys.stdout.isatty() and total > 20:
-        with click.progressbar(length=total, label="处理中", show_pos=True) as bar:
-            return run(settings, archive, on_file=lambda o: bar.update(o.status != "ignored"))
-    return run(settings, archive, on_file=lambda o: click.echo(o.summary_line()))
+    if sys.stdout.isatty() and len(drops[0]) > 20:
+        with click.progressbar(length=len(drops[0]), label="处理中", show_pos=True) as bar:
+            return run(
+                settings,
+                archive,
+                on_file=lambda o: bar.update(o.status != "ignored"),
+                drops=drops,
+            )
+    return run(settings, archive, on_file=lambda o: click.echo(o.summary_line()), drops=drops)
 
 
 def _print_summary(report: IngestReport, settings: Settings) -> None:

@@ -95,7 +95,7 @@ def write_rejection(
     the bytes are not a workbook we can open."""
     # Intake's own rules decide what is never opened here (bombs, macros, .xls…).
     size = len(incoming.data)
-    problem = incoming.problem or intake._vet(incoming.path.name, size, incoming.data, limits)
+    problem = incoming.problem or intake.vet(incoming.path.name, size, incoming.data, limits)
     if problem is None:
         problem = _too_big_to_copy(incoming.data)
     if problem is None:
@@ -106,7 +106,7 @@ def write_rejection(
         if copy is not None:
             _atomic_write(path, copy.save)
             return path
-        problem = intake._damaged()
+        problem = intake.damaged()
     return _write_unreadable(receipts_dir, incoming, issues, problem, now)
 
 

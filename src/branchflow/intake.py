@@ -59,7 +59,7 @@ def examine(path: Path, inbox: Path, limits: Limits, now: datetime) -> IncomingF
     stat = path.stat()
     size = stat.st_size
     data = _read(path, size, limits)
-    problem = _vet(path.name, size, data, limits)
+    problem = vet(path.name, size, data, limits)
     return IncomingFile(
         path=path,
         folder=relative.split("/", 1)[0],
@@ -80,7 +80,7 @@ def _read(path: Path, size: int, limits: Limits) -> bytes:
         return handle.read() if size <= 4 * limits.max_file_bytes else handle.read(1 << 20)
 
 
-def _vet(name: str, size: int, data: bytes, limits: Limits) -> Issue | None:
+def vet(name: str, size: int, data: bytes, limits: Limits) -> Issue | None:
     suffix = PurePath(name).suffix.lower()
     if size == 0:
         return _problem("file.empty", "文件是空的（0 字节）：请在 Excel 中重新保存后再放入")
@@ -114,7 +114,7 @@ def _vet_zip(data: bytes, limits: Limits) -> Issue | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return _damaged()
+        return damaged()
     names = {m.filename for m in members}
     unpacked = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
@@ -144,7 +144,7 @@ def _macro() -> Issue:
     )
 
 
-def _damaged() -> Issue:
+def damaged() -> Issue:
     return _problem(
         "file.damaged",
         "文件已损坏，无法打开（可能没有复制完整）：请在 Excel 中打开确认无误后重新保存、重新放入",

@@ -132,16 +132,18 @@ def ingest(
     settings: Settings,
     archive: Archive,
     on_file: Callable[[FileOutcome], None] | None = None,
-    paths: list[Path] | None = None,
+    drops: tuple[list[Path], list[FileOutcome]] | None = None,
 ) -> IngestReport:
-    """Process every ready file once, then rewrite the master archive if anything was accepted."""
-    ready, ignored = find_drops(settings)
+    """Process every ready file once, then rewrite the master archive if anything was accepted.
+
+    `drops` is find_drops()'s answer when the caller already listed the inbox."""
+    ready, ignored = drops if drops is not None else find_drops(settings)
     outcomes: list[FileOutcome] = list(ignored)
     for outcome in ignored:
         if on_file:
             on_file(outcome)
     touched: set[str] = set()
-    for path in paths if paths is not None else ready:
+    for path in ready:
         outcome = _process_claimed(path, settings, archive)
         outcomes.append(outcome)
         if outcome.status == "accepted" and outcome.kind == "customers":
@@ -211,7 +213,7 @@ def _check(
     try:
         parsed = read_workbook(incoming.data)
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
-        return None, (intake._damaged(),), "unknown"
+        return None, (intake.damaged(),), "unknown"
     misplaced = _misplaced(parsed, incoming.folder, settings)
     if misplaced is not None:
         return None, (misplaced,), parsed.kind
