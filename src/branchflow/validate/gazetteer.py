@@ -227,3 +227,8 @@ def _build(root: Division) -> Gazetteer:
         )
     prefixes += [name for name in townships if name not in prefectures.values()]
     return Gazetteer(root.name, {c: tuple(n) for c, n in townships.items()}, prefixes)
+
+
+def township_stem(name: str) -> str | None:
+    """The name without its administrative suffix: "龙泉" for 龙泉镇, 龙泉乡 and 龙泉街道."""
+    return _short(_TOWNSHIP_SUFFIX, name)
