@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import subprocess
 from collections import defaultdict
 from pathlib import Path
@@ -85,7 +86,8 @@ def county_history(repo: Path, current: Current) -> tuple[dict[str, set[str]], l
 
     def active(code: str, year: str) -> dict[str, str] | None:
         for row in records.get(code, ()):
-            if row["启用时间"] <= year and (not row["变更/弃用时间"] or year < row["变更/弃用时间"]):
+            ended = row["变更/弃用时间"]
+            if row["启用时间"] <= year and (not ended or year < ended):
                 return row
         return None
 
@@ -171,7 +173,7 @@ def nbs_changes(repo: Path, current: Current) -> list[tuple[Pair, Pair]]:
         )
     releases.append(current.townships)
     pairs = []
-    for older, newer in zip(releases, releases[1:], strict=False):
+    for older, newer in itertools.pairwise(releases):
         stems_old = _stems_by_county(older)
         stems_new = _stems_by_county(newer)
         for code, name in older.items():
@@ -216,15 +218,16 @@ def township_lines(
     lines = []
     for (county, name), codes in sorted(targets.items()):
         names = current.by_county.get(county, {})
-        if len(codes) != 1 or stem(name) in names:
-            continue  # a split, or found at run time by stem
         county_name = current.counties.get(county) or current.prefectures.get(county, "?")
         garbled = "?" in name or any("\ue000" <= char <= "\uf8ff" for char in name)
-        if not township_stem(name) or garbled or name.startswith(county_name):
-            continue  # cut short or garbled in the source
-        if any(s in stem(name) or stem(name) in s for s in names if len(s) > 1):
-            continue  # 广惠路街道 is 广惠街道, whatever a misaligned row of the source says
-        lines.append(f"T\t{codes.pop()}\t{name}")
+        if stem(name) in names or not township_stem(name) or garbled:
+            continue  # found at run time by stem, or cut short or garbled in the source
+        if name.startswith(county_name):
+            continue
+        # 广惠路街道 is 广惠街道 and 火石岗乡 is 火石镇, whatever a misaligned row of the source says.
+        within = {code for s, code in names.items() if len(s) > 1 and (s in name or stem(name) in s)}
+        if len(within | codes) == 1 or len(within) == 1:
+            lines.append(f"T\t{(within or codes).pop()}\t{name}")
     return lines
 
 
@@ -238,14 +241,15 @@ def main() -> None:
     pairs = documented_changes(args.areacodes) + nbs_changes(args.modood, current)
     lines = sorted(set(county_lines)) + sorted(set(township_lines(pairs, counties, current)))
     OUT.write_text(HEADER + "\n".join(lines) + '\n"""\n', encoding="utf-8")
-    print(f"{len(county_lines)} county lines, {len(lines) - len(county_lines)} township lines")
+    print(f"{len(county_lines)} county lines, {len(lines) - len(county_lines)} township lines")  # noqa: T201
 
 
-HEADER = '''"""Former names of counties and townships → current codes (generated: do not edit by hand).
+HEADER = '''"""Former county and township names → current codes (generated: not edited by hand).
 
-Written by scripts/derive_former_names.py from yescallop/areacodes (CC0 1.0: county-level codes
-since 1980; the 民政部's 县以下行政区划变更情况 2014–2023) and modood/Administrative-divisions-of-China
-(WTFPL: the 国家统计局's 统计用区划代码 2017–2022). One record per line, tab-separated:
+Written by scripts/derive_former_names.py from yescallop/areacodes (CC0 1.0: county-level
+codes since 1980; the 民政部's 县以下行政区划变更情况 2014–2023) and
+modood/Administrative-divisions-of-China (WTFPL: the 国家统计局's 统计用区划代码 2017–2022).
+One record per line, tab-separated:
 
     C  <current code that took its place, or empty>  <other current codes>  <former county name>
     T  <current township code>  <former township name>
