@@ -347,7 +347,11 @@ def _former_names(
     heirs: dict[str, set[str | None]] = defaultdict(set)
     parts: dict[str, dict[str, None]] = defaultdict(dict)  # an ordered set, heir first
     townships: dict[str, dict[str, str]] = defaultdict(dict)
+    # Only the province's own lines: those naming a current code that starts like its codes.
+    marks = {f"{sep}{code[:2]}" for code in counties for sep in "\t;"}
     for line in former_names.DATA.splitlines():
+        if not any(mark in line for mark in marks):
+            continue
         kind, *fields = line.split("\t")
         if kind == "T" and fields[0] in places:
             county, now = places[fields[0]]
