@@ -128,10 +128,9 @@ def county_history(repo: Path, current: Current) -> tuple[dict[str, set[str]], l
 
 def documented_changes(repo: Path) -> list[tuple[Pair, Pair]]:
     """(old, new) township pairs from the 民政部's yearly 县以下行政区划变更情况."""
-    path = Path("/tmp/sub-county-diff.xlsx")
-    path.write_bytes(git_show(repo, "HEAD:sub-county-diff.xlsx"))
-    pairs = []
-    for sheet in openpyxl.load_workbook(path, read_only=True).worksheets:
+    data = io.BytesIO(git_show(repo, "HEAD:sub-county-diff.xlsx"))
+    pairs: list[tuple[Pair, Pair]] = []
+    for sheet in openpyxl.load_workbook(data, read_only=True).worksheets:
         header: list[object] | None = None
         start = len(pairs)
         for row in sheet.iter_rows(values_only=True):
@@ -224,8 +223,8 @@ def township_lines(
             continue  # found at run time by stem, or cut short or garbled in the source
         if name.startswith(county_name):
             continue
-        # 广惠路街道 is 广惠街道 and 火石岗乡 is 火石镇, whatever a misaligned row of the source says.
-        within = {code for s, code in names.items() if len(s) > 1 and (s in name or stem(name) in s)}
+        # 广惠路街道 is 广惠街道 and 火石岗乡 is 火石镇, whatever a misaligned source row says.
+        within = {c for s, c in names.items() if len(s) > 1 and (s in name or stem(name) in s)}
         if len(within | codes) == 1 or len(within) == 1:
             lines.append(f"T\t{(within or codes).pop()}\t{name}")
     return lines
