@@ -238,9 +238,10 @@ def main() -> None:
     current = Current()
     counties, county_lines = county_history(args.areacodes, current)
     pairs = documented_changes(args.areacodes) + nbs_changes(args.modood, current)
-    lines = sorted(set(county_lines)) + sorted(set(township_lines(pairs, counties, current)))
+    townships = sorted(set(township_lines(pairs, counties, current)))
+    lines = sorted(set(county_lines)) + townships
     OUT.write_text(HEADER + "\n".join(lines) + '\n"""\n', encoding="utf-8")
-    print(f"{len(county_lines)} county lines, {len(lines) - len(county_lines)} township lines")  # noqa: T201
+    print(f"{len(lines) - len(townships)} county lines, {len(townships)} township lines")  # noqa: T201
 
 
 HEADER = '''"""Former county and township names → current codes (generated: not edited by hand).
