@@ -179,7 +179,9 @@ def _county_issues(
         province = run.context.home_province
         yield run.issue("county.unknown", row, fld, value=written, province=province, hint=hint)
         return
-    if not place.county_exact:
+    if place.county_former:
+        yield run.issue("county.former_name", row, fld, value=written, canonical=place.county)
+    elif not place.county_exact:
         yield run.issue("county.short_name", row, fld, value=written, canonical=place.county)
     if scope and place.county not in scope:
         yield run.issue("county.out_of_scope", row, fld, value=place.county, scope="、".join(scope))
@@ -188,11 +190,22 @@ def _county_issues(
 def _township_issues(
     run: TableRun, row: Record, fld: Field, written: str, place: Place
 ) -> Iterator[Issue]:
-    if place.township is None:
-        hint = f"（是不是“{place.suggestion}”？）" if place.suggestion else ""
+    if place.township is not None:
+        code = "township.former_name" if place.township_former else "township.short_name"
+        if place.township_former or not place.township_exact:
+            yield run.issue(code, row, fld, value=written, canonical=place.township)
+        return
+    near, other = place.suggestion, place.elsewhere
+    if other is None:
+        hint = f"（是不是“{near}”？）" if near else ""
         yield run.issue("township.unknown", row, fld, value=written, county=place.county, hint=hint)
-    elif not place.township_exact:
-        yield run.issue("township.short_name", row, fld, value=written, canonical=place.township)
+        return
+    # 凤冈县 + 永兴镇: another county has it, and the county itself may have a near miss.
+    hint = f"（若确是{place.county}，是不是“{near.township}”？）" if near and near != other else ""
+    yield run.issue(
+        "township.in_other_county", row, fld, value=written, county=place.county,
+        other_county=other.county, other=other.township, hint=hint,
+    )  # fmt: skip
 
 
 TABLE_CHECKS: tuple[Callable[[TableRun], Iterator[Issue]], ...] = (

@@ -106,6 +106,12 @@ CODES: dict[str, tuple[Severity, str]] = {
         W,
         "{field}“{value}”已按“{canonical}”登记：以后请填写全称（带镇、乡或街道）",
     ),
+    "county.former_name": (W, "{field}“{value}”是旧称，现为“{canonical}”，已按新名称登记"),
+    "township.former_name": (W, "{field}“{value}”现名“{canonical}”，已按新名称登记"),
+    "township.in_other_county": (
+        E,
+        "{county}没有“{value}”这个乡镇；{other_county}有“{other}”：请核对县和乡镇是否填对{hint}",
+    ),
 }
 
 
