@@ -136,13 +136,20 @@ class WatchProcess:
             "watch",
             *args,
         ]
+        # The log file outlives a watcher: only what this process writes counts as its log (a
+        # second start in the same workspace must not look "started" from the first one's lines).
+        self._log_path = self.settings.store_dir / "logs" / "watch.log"
+        self._log_start = self._log_path.stat().st_size if self._log_path.exists() else 0
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.proc = subprocess.Popen(command, stdout=out, stderr=err, env=env)
 
     @property
     def log(self) -> str:
-        path = self.settings.store_dir / "logs" / "watch.log"
-        return path.read_text(encoding="utf-8") if path.exists() else ""
+        if not self._log_path.exists():
+            return ""
+        with self._log_path.open("rb") as handle:
+            handle.seek(self._log_start)
+            return handle.read().decode("utf-8", errors="replace")
 
     def started(self) -> None:
         wait_for(lambda: "开始监视" in self.log or self.proc.poll() is not None, what="watch start")
