@@ -18,6 +18,15 @@ from branchflow.errors import BranchflowError
 from branchflow.reports import render_period
 
 SUFFIXES = (".docx", ".pdf")
+PURPOSES = (  # file-name prefix → who reads it (README "Word documents")
+    ("月度工作总结-汇总", "营销中心领导：各分中心对比、排名、未报送"),
+    ("月度工作总结-", "销售管理部：该分中心的指标、总结与计划"),
+    ("部门资料包-", "该部门按制度应收的资料"),
+    ("项目客户清单-", "项目营销部：意向该项目的 A/B 类客户"),
+    ("例会资料-", "3 日例会：总部简报、上月结果、本月跟进"),
+    ("报送考核-", "考核：报送按时、迟交、未交、退回"),
+    ("营销活动周报-", "客户服务部：各分中心本周活动与新闻"),
+)
 _FOLDER = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
 
@@ -26,7 +35,7 @@ def listing(page: Page) -> Response:
     groups = []
     for folder in _folders(month):
         found = [
-            {"name": p.name, "size": p.stat().st_size, "modified": p.stat().st_mtime}
+            {"name": p.name, "size": p.stat().st_size, "purpose": purpose(p.name)}
             for p in _files(page, folder)
         ]
         if found or folder == month.key:
@@ -67,6 +76,10 @@ def rerender(page: Page) -> Response:
     page.audit("render", f"文档 {month.key}", f"{len(written)} 份")
     said = f"已重新生成 {month.title}的 {len(written)} 份文档。" + "".join(notes)
     return redirect("/documents", month=month.key, message=said)
+
+
+def purpose(name: str) -> str:
+    return next((text for prefix, text in PURPOSES if name.startswith(prefix)), "")
 
 
 def _folders(month: Month) -> list[str]:

@@ -7,7 +7,7 @@ place in the folder's 回执/), and each is checked to lie inside that folder be
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -69,12 +69,15 @@ def download(page: Page) -> Response:
     row = _visible_drop(page, int(page.request.path_params["file_id"]))
     what = page.request.path_params["what"]
     if what == "original":
-        path = inside(page.settings.originals_dir / row["original_path"], page.settings.originals_dir)
+        originals = page.settings.originals_dir
+        path = inside(originals / str(row["original_path"]), originals)
         name = row["original_name"]
     elif what == "receipt" and row["receipt_path"]:
-        folder = page.settings.inbox / row["folder"] / RECEIPTS_DIR
-        path = inside(Path(row["receipt_path"]), folder)
-        name = Path(row["receipt_path"]).name
+        # Only the answer's file name is taken from the ledger (its folder may have moved with
+        # the workspace): the file is looked for in this folder's 回执/ and nowhere else.
+        folder = page.settings.inbox / str(row["folder"]) / RECEIPTS_DIR
+        name = PurePath(str(row["receipt_path"]).replace("\\", "/")).name
+        path = inside(folder / name, folder)
     else:
         raise HTTPException(404, "这份报送没有该文件")
     if path is None:
