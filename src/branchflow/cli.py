@@ -281,9 +281,13 @@ def store_copy(ctx: Context, target: str, force: bool) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（局域网访问用 0.0.0.0）")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址（局域网访问用 0.0.0.0）"
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="端口")
-@click.option("--secure-cookies", is_flag=True, help="登录 Cookie 只经 HTTPS 发送（前置 HTTPS 代理时用）")
+@click.option(
+    "--secure-cookies", is_flag=True, help="登录 Cookie 只经 HTTPS 发送（前置 HTTPS 代理时用）"
+)
 @pass_context
 def serve(ctx: Context, host: str, port: int, secure_cookies: bool) -> None:
     """启动总部网页控制台：报送情况、收件记录、客户查询、撞单裁定、文档、乡镇分布。"""
@@ -315,9 +319,7 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--scope", metavar="名称", help="部门或分中心名称（department、branch 账号必填）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
 @pass_context
-def users_add(
-    ctx: Context, name: str, role: str, scope: str | None, password_stdin: bool
-) -> None:
+def users_add(ctx: Context, name: str, role: str, scope: str | None, password_stdin: bool) -> None:
     """添加控制台账号。"""
     from branchflow.console.accounts import add_user
 

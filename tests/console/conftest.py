@@ -4,12 +4,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from console_helpers import PASSWORDS, build_workspace, copy_workspace
+from console_helpers import build_workspace, copy_workspace
 from starlette.testclient import TestClient
 
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
 from branchflow.console.app import create_app
+
 
 @pytest.fixture(scope="session")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from builders import customers_workbook, make_workbook
 from starlette.testclient import TestClient
 
 from branchflow.archive.store import Archive
@@ -18,6 +17,7 @@ from branchflow.config import Settings, load_settings
 from branchflow.console.accounts import add_user
 from branchflow.pipeline import ingest
 from branchflow.workspace import create_workspace
+from builders import customers_workbook, make_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-26T09:30"
@@ -54,8 +54,24 @@ def build_workspace(target: Path) -> Settings:
                 DG: {
                     "东莞客户登记表.xlsx": customers_workbook(
                         [
-                            ("张三", float(SHARED_PHONE), "湄潭县", "永兴镇", "A", "2026-11-03", "罗明"),
-                            ("李四", "13900001111", "湄潭县", "复兴镇", "B", "2026年11月4日", "罗明"),
+                            (
+                                "张三",
+                                float(SHARED_PHONE),
+                                "湄潭县",
+                                "永兴镇",
+                                "A",
+                                "2026-11-03",
+                                "罗明",
+                            ),
+                            (
+                                "李四",
+                                "13900001111",
+                                "湄潭县",
+                                "复兴镇",
+                                "B",
+                                "2026年11月4日",
+                                "罗明",
+                            ),
                             ("王五", "13700002222", "凤冈县", "琊川镇", "C", "2026/11/4", "罗明"),
                         ]
                     )
@@ -69,7 +85,15 @@ def build_workspace(target: Path) -> Settings:
                     "宁波新客户.xlsx": customers_workbook(
                         [
                             ("张三", SHARED_PHONE, "湄潭县", "永兴镇", "B", "2026-11-20", "田秀英"),
-                            ("赵六", "15000003333", "湄潭县", "永兴镇", "A", "2026-11-20", "田秀英"),
+                            (
+                                "赵六",
+                                "15000003333",
+                                "湄潭县",
+                                "永兴镇",
+                                "A",
+                                "2026-11-20",
+                                "田秀英",
+                            ),
                         ]
                     )
                 },

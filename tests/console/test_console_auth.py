@@ -79,7 +79,12 @@ def test_five_failures_lock_the_name_even_with_the_right_password(client: TestCl
 
 def test_forms_without_the_csrf_token_are_refused(client: TestClient) -> None:
     login(client, "zhangmin")
-    assert client.post("/conflicts/1/ruling", data={"outcome": "owner", "reason": "理由充分"}).status_code == 403
+    assert (
+        client.post(
+            "/conflicts/1/ruling", data={"outcome": "owner", "reason": "理由充分"}
+        ).status_code
+        == 403
+    )
     assert client.post("/customers/1/phone", data={"csrf": "forged"}).status_code == 403
     assert client.post("/logout", data={}).status_code == 403
     assert client.get("/status").status_code == 200  # still logged in

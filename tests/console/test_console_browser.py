@@ -60,7 +60,16 @@ def server(prepared: Path, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     env = {**os.environ, "BRANCHFLOW_NOW": NOW, "PYTHONUNBUFFERED": "1"}
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "branchflow", "-w", str(settings.workspace), "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "branchflow",
+            "-w",
+            str(settings.workspace),
+            "serve",
+            "--port",
+            str(port),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,

@@ -29,7 +29,10 @@ def test_matrix_shows_each_branchs_state_and_links_to_the_drops(client: TestClie
     row = cells(page.text)[cells(page.text).index(DG) :][:3]
     assert row[:3] == [DG, "未交", "未到期"]
     assert f'href="/drops?folder={DG.encode().hex()}' not in page.text
-    assert "/drops?folder=%E4%B8%9C%E8%8E%9E%E5%88%86%E4%B8%AD%E5%BF%83&amp;kind=monthly&amp;period=2026-11" in page.text
+    assert (
+        "/drops?folder=%E4%B8%9C%E8%8E%9E%E5%88%86%E4%B8%AD%E5%BF%83&amp;kind=monthly&amp;period=2026-11"
+        in page.text
+    )
 
 
 def test_branch_sees_only_its_own_row(client: TestClient) -> None:
@@ -55,7 +58,7 @@ def test_drops_filter_and_download_the_original_and_the_annotated_copy(
     assert "下载退回标注副本" in detail.text and "手机号码" in detail.text
     original = client.get(f"/drops/{file_id}/original")
     assert original.status_code == 200
-    assert 'filename*=utf-8' in original.headers["content-disposition"]
+    assert "filename*=utf-8" in original.headers["content-disposition"]
     with Archive.open(workspace) as archive:
         entry = archive.entry(int(file_id))
     assert entry is not None
@@ -73,7 +76,9 @@ def test_a_receipt_moved_outside_its_folder_is_not_served(
     """The ledger's path is checked too: only what lies in the folder's 回执/ is sent."""
     with Archive.open(workspace) as archive:
         entry = next(e for e in archive.ledger() if e.status == "accepted")
-        archive.mark_cleared(entry.file_id, str(workspace.workspace / "branchflow.toml"), entry.received_at)
+        archive.mark_cleared(
+            entry.file_id, str(workspace.workspace / "branchflow.toml"), entry.received_at
+        )
     login(client, "zhangmin")
     assert client.get(f"/drops/{entry.file_id}/receipt").status_code == 404
 
@@ -115,7 +120,11 @@ def test_ruling_moves_the_customer_and_tells_both_branches(
     page = client.get(f"/conflicts/{conflict}")
     answer = client.post(
         f"/conflicts/{conflict}/ruling",
-        data={"csrf": csrf_of(page.text), "outcome": "claimant", "reason": "客户本人确认由宁波带看并认筹"},
+        data={
+            "csrf": csrf_of(page.text),
+            "outcome": "claimant",
+            "reason": "客户本人确认由宁波带看并认筹",
+        },
     )
     assert answer.status_code == 303
     shown = client.get(answer.headers["location"])
@@ -197,7 +206,12 @@ def test_admin_rerenders_the_month(client: TestClient, workspace: Settings) -> N
     login(client, "zhangmin")
     page = client.get("/documents?month=2026-11")
     assert "重新生成" not in page.text
-    assert client.post("/documents/render", data={"csrf": csrf_of(page.text), "month": "2026-11"}).status_code == 403
+    assert (
+        client.post(
+            "/documents/render", data={"csrf": csrf_of(page.text), "month": "2026-11"}
+        ).status_code
+        == 403
+    )
 
 
 def test_townships_count_the_months_customers(client: TestClient) -> None:

@@ -110,9 +110,7 @@ def open_session(
     )
 
 
-def session_account(
-    conn: Connection, token_hash: str, now: datetime
-) -> tuple[Account, str] | None:
+def session_account(conn: Connection, token_hash: str, now: datetime) -> tuple[Account, str] | None:
     """(account, CSRF token) of a live session of an enabled account."""
     row = conn.execute(
         select(users, console_sessions.c.csrf)

@@ -92,9 +92,7 @@ class ConsoleStore:
 
     # ── page reads ───────────────────────────────────────────────────────────────────────────
 
-    def drops(
-        self, where: DropFilter, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    def drops(self, where: DropFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         with self.archive.read_transaction() as conn:
             return console_reads.drops(conn, self._tz, where, limit, offset)
 
@@ -128,9 +126,7 @@ class ConsoleStore:
 
     # ── 撞单 rulings ─────────────────────────────────────────────────────────────────────────
 
-    def rule(
-        self, conflict_id: int, outcome: str, reason: str, entry: AuditEntry
-    ) -> Ruling:
+    def rule(self, conflict_id: int, outcome: str, reason: str, entry: AuditEntry) -> Ruling:
         """Record 销售管理部's ruling (moving the customer if needed) and its audit entry in one
         transaction. RulingError for an unknown conflict, a bad outcome or no reason."""
         assert entry.user_name is not None

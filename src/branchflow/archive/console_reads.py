@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
 from branchflow.archive.bulk import fetch_dicts
 from branchflow.archive.reads import conflicts_query
@@ -45,7 +45,7 @@ def drops(
     conn: Connection, tz: ZoneInfo, where: DropFilter, limit: int, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the ledger, newest first, and how many drops match."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if where.folders is not None:
         conditions.append(files.c.folder.in_(where.folders))
     for column, value in (
@@ -133,7 +133,9 @@ def _criteria(query: CustomerQuery) -> list[Any] | None:
     if phone:
         if len(phone) == 11 and phone.isdigit():
             # The full number, or a customer a branch could only register masked.
-            conditions.append(or_(customers.c.phone == phone, customers.c.phone == mask_phone(phone)))
+            conditions.append(
+                or_(customers.c.phone == phone, customers.c.phone == mask_phone(phone))
+            )
         elif len(phone) == 11 and phone[:3].isdigit() and phone[7:].isdigit():
             head, tail = phone[:3], phone[7:]
             conditions += [
@@ -247,9 +249,7 @@ def conflict_page(
 
 
 def conflict(conn: Connection, tz: ZoneInfo, conflict_id: int) -> dict[str, Any] | None:
-    query = _with_customer_name(conflicts_query(repeats=True)).where(
-        conflicts.c.id == conflict_id
-    )
+    query = _with_customer_name(conflicts_query(repeats=True)).where(conflicts.c.id == conflict_id)
     found = fetch_dicts(conn, query, tz)
     for row in found:
         row["masked_phone"] = mask_phone(row["phone"])

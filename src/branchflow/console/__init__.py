@@ -22,7 +22,7 @@ def serve(
     port: int = DEFAULT_PORT,
     *,
     secure_cookies: bool = False,
-    echo: Callable[[str], None] = print,  # noqa: T202 - the CLI passes click.echo
+    echo: Callable[[str], None] = print,
 ) -> None:
     """Run the console with uvicorn until Ctrl+C / SIGTERM."""
     import uvicorn

@@ -1,14 +1,12 @@
 """Who may see what: the four roles and their scopes, in one place.
 
-| page      | admin        | sales (销售管理部)   | department (部门)        | branch (分中心)           |
-|-----------|--------------|---------------------|--------------------------|---------------------------|
-| 报送情况   | all          | all                 | its own folder's row     | its own row               |
-| 收件记录   | all          | all                 | its own folder           | its own folder            |
-| 客户查询   | masked       | full phone (audited) | —                        | own customers, full phone (audited) |
-| 撞单       | read         | read, rules         | —                        | its own, masked phone     |
-| 文档       | all, re-render | all               | all but other packets    | its own and the weekly news |
-| 乡镇分布   | all          | all                 | all (counts only)        | its own customers         |
-| 操作日志   | read         | —                   | —                        | —                         |
+- admin (管理员): every page read-only, phones masked; the audit log; re-renders documents.
+- sales (销售管理部): everything; full phones on request (audited); rules on 撞单.
+- department (部门): 报送情况 and 收件记录 of its own folder; documents except other
+  departments' packets; 乡镇分布 (counts only). No customers, no 撞单.
+- branch (分中心): its own row, drops, receipts and customers (full phone on request, audited),
+  its own 撞单 with the other side's phone masked, its own documents and the weekly news, the
+  township counts of its own customers.
 """
 
 from __future__ import annotations

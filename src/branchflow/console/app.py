@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from branchflow.archive.console import AuditEntry, ConsoleStore
 from branchflow.archive.store import Archive
@@ -52,10 +55,37 @@ def create_app(settings: Settings, archive: Archive, *, secure_cookies: bool = F
     console = Console(settings, ConsoleStore(archive), environment, secure_cookies)
     app = Starlette(
         routes=routes(),
+        middleware=[Middleware(ServerTiming)],
         exception_handlers={HTTPException: _error_page},
     )
     app.state.console = console
     return app
+
+
+class ServerTiming:
+    """`Server-Timing: app;dur=<ms>` on every answer: the server's own time for the request
+    (what bench/console.py measures), without the network or the client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - start) * 1000
+                headers = [
+                    *message.get("headers", []),
+                    (b"server-timing", f"app;dur={took:.1f}".encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 def routes() -> list[BaseRoute]:

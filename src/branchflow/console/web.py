@@ -108,9 +108,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Any]:
     return run
 
 
-def render(
-    console: Console, template: str, status: int = 200, **context: Any
-) -> HTMLResponse:
+def render(console: Console, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     viewer: Viewer | None = context.get("viewer")
     context.setdefault("nav", access.nav(viewer) if viewer is not None else [])
     context.setdefault("role_names", access.ROLE_NAMES)

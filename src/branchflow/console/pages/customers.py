@@ -66,13 +66,15 @@ def _detail(page: Page, reveal: bool) -> Response:
         raise HTTPException(404, f"没有编号为 {customer_id} 的客户")
     if owner is not None and row["owner_branch"] != owner:
         raise access.deny()
-    may_reveal = access.full_phone_allowed(page.viewer, row["owner_branch"]) and not row[
-        "masked_phone"
-    ]
+    may_reveal = (
+        access.full_phone_allowed(page.viewer, row["owner_branch"]) and not row["masked_phone"]
+    )
     if reveal:
         if not may_reveal:
             raise access.deny()
-        page.audit("full_phone", f"客户 {customer_id}", f"{row['name'] or ''} {row['owner_branch']}")
+        page.audit(
+            "full_phone", f"客户 {customer_id}", f"{row['name'] or ''} {row['owner_branch']}"
+        )
     if owner is not None:  # a branch sees the other side of its 撞单 masked, without the record
         row["conflicts"] = [_as_seen_by(owner, c) for c in row["conflicts"]]
         row["sources"] = [s for s in row["sources"] if s["folder"] == owner]

@@ -49,7 +49,7 @@ def listing(page: Page) -> Response:
         folders=folders,
         filters={k: page.arg(k) for k in ("folder", "status", "kind", "period", "since", "until")},
         statuses=STATUS_NAMES,
-        kinds={k: v for k, v in KIND_NAMES.items()},
+        kinds=dict(KIND_NAMES),
         active="/drops",
     )
 
@@ -71,7 +71,7 @@ def download(page: Page) -> Response:
     if what == "original":
         originals = page.settings.originals_dir
         path = inside(originals / str(row["original_path"]), originals)
-        name = row["original_name"]
+        name = str(row["original_name"])
     elif what == "receipt" and row["receipt_path"]:
         # Only the answer's file name is taken from the ledger (its folder may have moved with
         # the workspace): the file is looked for in this folder's 回执/ and nowhere else.

@@ -86,7 +86,9 @@ def upgrade() -> None:
             "outcome IN ('owner', 'claimant')", name=op.f("ck_conflict_rulings_outcome")
         ),
         sa.ForeignKeyConstraint(
-            ["conflict_id"], ["conflicts.id"], name=op.f("fk_conflict_rulings_conflict_id_conflicts")
+            ["conflict_id"],
+            ["conflicts.id"],
+            name=op.f("fk_conflict_rulings_conflict_id_conflicts"),
         ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
