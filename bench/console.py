@@ -41,7 +41,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-26T09:30"
 BATCH = 10_000
 PLACES = (
-    ("湄潭县", ("永兴镇", "复兴镇", "鱼泉街道", "湄江街道", "兴隆镇", "高台镇", "石莲镇", "抄乐镇")),
+    (
+        "湄潭县",
+        ("永兴镇", "复兴镇", "鱼泉街道", "湄江街道", "兴隆镇", "高台镇", "石莲镇", "抄乐镇"),
+    ),
     ("凤冈县", ("龙泉街道", "琊川镇", "进化镇", "绥阳镇", "土溪镇", "天桥镇")),
     ("余庆县", ("白泥镇", "子营街道", "龙溪镇", "构皮滩镇")),
     ("正安县", ("凤仪街道", "和溪镇", "格林镇", "安场镇")),
@@ -106,10 +109,12 @@ def fill(archive: Archive, settings: Settings, total: int) -> None:
         day = date(2026, 6, 1) + timedelta(days=(start // BATCH) * 8)
         record(archive, settings, branch, "customers", rows, visits, day, drops)
         drops += 1
-    for index, branch in enumerate(branches):  # 撞单: the next branch files the same people
+    for index in range(len(branches)):  # 撞单: the next branch files the same people
         other = branches[(index + 1) % len(branches)]
         owned = range(index * BATCH, total, BATCH * len(branches))
-        rows = [customer_record(i, other, late=True) for s in owned for i in range(s, s + BATCH, 50)]
+        rows = [
+            customer_record(i, other, late=True) for s in owned for i in range(s, s + BATCH, 50)
+        ]
         record(archive, settings, other, "customers", rows[:2000], [], date(2026, 11, 20), drops)
         drops += 1
 
@@ -277,7 +282,9 @@ def measure(session: httpx.Client, path: str, n: int) -> tuple[float, float, int
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    )
 
 
 def report(results: list[tuple[str, tuple[float, float, int]]], customers: int, n: int) -> None:

@@ -67,7 +67,8 @@ def _demo_accounts(settings: Settings) -> list[str]:
         described = add_user(settings, name, role, scope, password)
         lines.append(f"    {described.removeprefix('已添加账号 ')}  密码 {password}")
     lines.append(
-        "  这些是公开的示例密码：正式使用前请用 branchflow users passwd 账号 --password-stdin 修改。"
+        "  这些是公开的示例密码：正式使用前请用"
+        " branchflow users passwd 账号 --password-stdin 修改。"
     )
     return lines
 

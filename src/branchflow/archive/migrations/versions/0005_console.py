@@ -104,8 +104,32 @@ def upgrade() -> None:
         op.f("ix_conflict_rulings_customer_id"), "conflict_rulings", ["customer_id"], unique=False
     )
 
+    _customer_indexes()
+
+
+def _customer_indexes() -> None:
+    """The console's searches and township counts on a 200k-customer archive (schema.py)."""
+    op.drop_index("ix_customers_owner_branch", table_name="customers")
+    op.create_index(
+        "ix_customers_owner_places",
+        "customers",
+        ["owner_branch", "county", "township", "grade", "registered_on"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_customers_places",
+        "customers",
+        ["county", "township", "grade", "registered_on"],
+        unique=False,
+    )
+    op.create_index("ix_customers_name", "customers", ["name"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_name", table_name="customers")
+    op.drop_index("ix_customers_places", table_name="customers")
+    op.drop_index("ix_customers_owner_places", table_name="customers")
+    op.create_index("ix_customers_owner_branch", "customers", ["owner_branch"], unique=False)
     op.drop_index(op.f("ix_conflict_rulings_customer_id"), table_name="conflict_rulings")
     op.drop_index(op.f("ix_conflict_rulings_conflict_id"), table_name="conflict_rulings")
     op.drop_table("conflict_rulings")
