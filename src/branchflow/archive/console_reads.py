@@ -288,11 +288,13 @@ def township_month(
     Counted per (township, grade, day) in the database, in the order of a covering index
     (ix_customers_places, or ix_customers_owner_places for one branch), then summed here.
     """
-    keys = [customers.c.county, customers.c.township, customers.c.grade, customers.c.registered_on]
-    query = select(*keys, func.count()).where(customers.c.registered_on < end)
+    c = customers.c
+    query = select(c.county, c.township, c.grade, c.registered_on, func.count()).where(
+        c.registered_on < end
+    )
     if owner is not None:
         query = query.where(customers.c.owner_branch == owner)
-    query = query.group_by(*keys)
+    query = query.group_by(c.county, c.township, c.grade, c.registered_on)
     found: dict[tuple[Any, Any], dict[str, Any]] = {}
     for county, township, grade, registered, n in conn.execute(query):
         row = found.setdefault(
