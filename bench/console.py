@@ -55,6 +55,9 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华"
 PASSWORD = "bench-pass-1"
 
 
+Result = tuple[float, float, int, float]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200_000)
@@ -266,9 +269,11 @@ def page_list(sales: httpx.Client) -> list[str]:
     ]
 
 
-def measure(session: httpx.Client, path: str, n: int) -> tuple[float, float, int]:
-    """(p95 server ms, p95 wall ms, status) over n requests after one warm-up."""
-    session.get(path)
+def measure(session: httpx.Client, path: str, n: int) -> tuple[float, float, int, float]:
+    """(p95 server ms, p95 wall ms, status, first request's server ms) over n requests after
+    the first (which fills caches such as the township counts')."""
+    first = session.get(path)
+    cold = re.search(r"dur=([\d.]+)", first.headers.get("server-timing", ""))
     server, wall = [], []
     status = 0
     for _ in range(n):
@@ -278,7 +283,7 @@ def measure(session: httpx.Client, path: str, n: int) -> tuple[float, float, int
         status = answer.status_code
         timing = re.search(r"dur=([\d.]+)", answer.headers.get("server-timing", ""))
         server.append(float(timing.group(1)) if timing else wall[-1])
-    return p95(server), p95(wall), status
+    return p95(server), p95(wall), status, float(cold.group(1)) if cold else 0.0
 
 
 def p95(values: list[float]) -> float:
@@ -287,17 +292,23 @@ def p95(values: list[float]) -> float:
     )
 
 
-def report(results: list[tuple[str, tuple[float, float, int]]], customers: int, n: int) -> None:
-    base = results[0][1][0] or 0.01
+def report(
+    results: list[tuple[str, tuple[float, float, int, float]]], customers: int, n: int
+) -> None:
+    base = results[0][1][1] or 0.01  # /healthz wall time: the same client, the same HTTP
     print(f"\nconsole pages on {customers} customers, {n} requests each (p95, milliseconds)")
-    print(f"{'page':<48} {'status':>6} {'server':>8} {'wall':>8} {'× healthz':>10}")
+    print(f"{'page':<46} {'status':>6} {'server':>7} {'first':>7} {'wall':>7} {'wall/healthz':>12}")
     worst = 0.0
-    for path, (server, wall, status) in results:
-        print(f"{path:<48} {status:>6} {server:>8.1f} {wall:>8.1f} {server / base:>10.1f}")
+    for path, (server, wall, status, cold) in results:
+        print(
+            f"{path:<46} {status:>6} {server:>7.1f} {cold:>7.1f} {wall:>7.1f} {wall / base:>12.1f}"
+        )
         if not path.startswith("/healthz"):
             worst = max(worst, server)
     verdict = "ok" if worst <= 300 else "OVER the 300 ms target"
     print(f"\nslowest page p95 (server time): {worst:.1f} ms — {verdict}")
+    print("first = the first request's server time (before caches; townships are cached per")
+    print("archive version, so the first view after each drop pays the count).")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ class ConsoleStore:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self._tz = archive.settings.timezone
+        self._townships: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
     # ── accounts ─────────────────────────────────────────────────────────────────────────────
 
@@ -121,8 +122,15 @@ class ConsoleStore:
             return console_reads.conflict(conn, self._tz, conflict_id)
 
     def townships(self, start: date, end: date, owner: str | None) -> list[dict[str, Any]]:
+        """Township counts of a month; kept until the archive changes (a drop or a ruling is
+        recorded), since counting scans an index of every customer."""
         with self.archive.read_transaction() as conn:
-            return console_reads.township_month(conn, start, end, owner)
+            key = (console_reads.archive_version(conn), start, end, owner)
+            if key not in self._townships:
+                if len(self._townships) >= 64:
+                    self._townships.clear()
+                self._townships[key] = console_reads.township_month(conn, start, end, owner)
+            return [dict(row) for row in self._townships[key]]
 
     # ── 撞单 rulings ─────────────────────────────────────────────────────────────────────────
 

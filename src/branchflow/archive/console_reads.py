@@ -289,22 +289,31 @@ def township_month(
     (ix_customers_places, or ix_customers_owner_places for one branch), then summed here.
     """
     c = customers.c
-    query = select(c.county, c.township, c.grade, c.registered_on, func.count()).where(
-        c.registered_on < end
-    )
+    # No WHERE on registered_on: the index scan is cheaper than the test; later days are
+    # skipped below.
+    query = select(c.county, c.township, c.grade, c.registered_on, func.count())
     if owner is not None:
         query = query.where(customers.c.owner_branch == owner)
     query = query.group_by(c.county, c.township, c.grade, c.registered_on)
     found: dict[tuple[Any, Any], dict[str, Any]] = {}
     for county, township, grade, registered, n in conn.execute(query):
+        registered = date.fromisoformat(registered) if isinstance(registered, str) else registered
+        if registered is None or registered >= end:
+            continue
         row = found.setdefault(
             (county, township),
             {"county": county, "township": township, "new": 0, "total": 0, "ab": 0},
         )
-        registered = date.fromisoformat(registered) if isinstance(registered, str) else registered
         row["total"] += n
-        row["new"] += n if registered is not None and registered >= start else 0
+        row["new"] += n if registered >= start else 0
         row["ab"] += n if grade in ("A", "B") else 0
     rows = list(found.values())
     rows.sort(key=lambda r: (-r["total"], r["county"] or "", r["township"] or ""))
     return rows
+
+
+def archive_version(conn: Connection) -> tuple[int, int]:
+    """Changes whenever customers can have changed: a drop recorded, or a ruling."""
+    newest_file = conn.scalar(select(func.max(files.c.id))) or 0
+    newest_ruling = conn.scalar(select(func.max(conflict_rulings.c.id))) or 0
+    return int(newest_file), int(newest_ruling)
