@@ -32,7 +32,9 @@ format: install
 # The store tests run on SQLite and on PostgreSQL: a throwaway server on loopback, started for the
 # run (scripts/pg-test-server.sh installs Debian's postgresql when missing) and stopped after it,
 # whatever the outcome. A server of your own: export BRANCHFLOW_TEST_PG_URL=postgresql://…
+# The console's browser tests drive Debian's chromium (installed here when missing).
 test: lint
+	@bash scripts/install-system-deps.sh test
 	@if [ -n "$$BRANCHFLOW_TEST_PG_URL" ]; then exec $(BIN)/pytest; fi; \
 	trap 'bash scripts/pg-test-server.sh stop' EXIT INT TERM; \
 	url="$$(bash scripts/pg-test-server.sh start)" || url=""; \

@@ -225,7 +225,7 @@ def test_followups_and_conflicts(exported: export.ExportResult) -> None:
     conflicts = rows(book["撞单记录"])
     assert conflicts[1] == (
         "138****5678", "东莞分中心", "深圳分中心", datetime(2026, 11, 3), datetime(2026, 11, 20),
-        datetime(2026, 11, 20, 14, 5), "是", "归属不变",
+        datetime(2026, 11, 20, 14, 5), "是", "归属不变", None, None, None,
     )  # fmt: skip
 
 

@@ -281,6 +281,85 @@ def store_copy(ctx: Context, target: str, force: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址（局域网访问用 0.0.0.0）"
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="端口")
+@click.option(
+    "--secure-cookies", is_flag=True, help="登录 Cookie 只经 HTTPS 发送（前置 HTTPS 代理时用）"
+)
+@pass_context
+def serve(ctx: Context, host: str, port: int, secure_cookies: bool) -> None:
+    """启动总部网页控制台：报送情况、收件记录、客户查询、撞单裁定、文档、乡镇分布。"""
+    from branchflow.console import serve as run_console
+
+    run_console(ctx.settings(), host, port, secure_cookies=secure_cookies, echo=click.echo)
+
+
+@cli.group()
+def users() -> None:
+    """控制台账号：添加、改密码、停用、列出（角色 admin / sales / department / branch）。"""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return str(click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次"))
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "sales", "department", "branch"]),
+    help="admin 管理员 / sales 销售管理部 / department 部门 / branch 分中心",
+)
+@click.option("--scope", metavar="名称", help="部门或分中心名称（department、branch 账号必填）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
+@pass_context
+def users_add(ctx: Context, name: str, role: str, scope: str | None, password_stdin: bool) -> None:
+    """添加控制台账号。"""
+    from branchflow.console.accounts import add_user
+
+    settings = ctx.settings()
+    click.echo(add_user(settings, name, role, scope, _read_password(password_stdin)))
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行）")
+@pass_context
+def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
+    """修改账号密码（停用的账号同时重新启用）。"""
+    from branchflow.console.accounts import change_password
+
+    settings = ctx.settings()
+    click.echo(change_password(settings, name, _read_password(password_stdin)))
+
+
+@users.command("disable")
+@click.argument("name")
+@pass_context
+def users_disable(ctx: Context, name: str) -> None:
+    """停用账号，已登录的会话立即失效。"""
+    from branchflow.console.accounts import disable_user
+
+    click.echo(disable_user(ctx.settings(), name))
+
+
+@users.command("list")
+@pass_context
+def users_list(ctx: Context) -> None:
+    """列出控制台账号、角色、范围和状态。"""
+    from branchflow.console.accounts import list_lines
+
+    for line in list_lines(ctx.settings()):
+        click.echo(line)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_context
 def demo(ctx: Context, directory: Path | None) -> None:

@@ -135,6 +135,10 @@ CONFLICT_COLUMNS = (
     Column("detected_at", "发现时间", "datetime", 17),
     Column("within_protection", "在保护期内", "flag", 11),
     Column("resolution", "处理结果", width=30, labels=RESOLUTIONS),
+    # 销售管理部's ruling in the console (判客), when there is one: it overrides 处理结果.
+    Column("ruling_winner", "销售管理部裁定归属", width=16),
+    Column("ruling_reason", "裁定理由", width=30),
+    Column("ruled_at", "裁定时间", "datetime", 17),
 )
 TOWNSHIP_COLUMNS = (
     Column("county", "户籍县(市、区)", width=16),

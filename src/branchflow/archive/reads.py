@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 from branchflow.archive.bulk import fetch_dicts, iter_dicts
 from branchflow.archive.schema import (
     CUSTOMER_KEYS,
+    conflict_rulings,
     conflicts,
     customer_history,
     customers,
@@ -103,9 +104,28 @@ def read_conflicts(
 
 
 def conflicts_query(branch: str | None = None, repeats: bool = False) -> Select[Any]:
+    """撞单 with their source file and 销售管理部's ruling in force (ruling_* None if none)."""
+    rulings = conflict_rulings.alias("later_rulings")
+    latest = (
+        select(func.max(rulings.c.id))
+        .where(rulings.c.conflict_id == conflicts.c.id)
+        .correlate(conflicts)
+        .scalar_subquery()
+    )
     query = (
-        select(conflicts, files.c.original_name.label("source_file"))
-        .select_from(conflicts.outerjoin(files, files.c.id == conflicts.c.file_id))
+        select(
+            conflicts,
+            files.c.original_name.label("source_file"),
+            conflict_rulings.c.winner_branch.label("ruling_winner"),
+            conflict_rulings.c.reason.label("ruling_reason"),
+            conflict_rulings.c.decided_by.label("ruled_by"),
+            conflict_rulings.c.decided_at.label("ruled_at"),
+        )
+        .select_from(
+            conflicts.outerjoin(files, files.c.id == conflicts.c.file_id).outerjoin(
+                conflict_rulings, conflict_rulings.c.id == latest
+            )
+        )
         .order_by(conflicts.c.detected_at, conflicts.c.id)
     )
     if branch is not None:

@@ -190,6 +190,23 @@ class Archive:
     def _read(self) -> AbstractContextManager[Connection]:
         return reading(self._reader, self._engine.url)
 
+    # ── for the archive's own modules (archive/console.py) ───────────────────────────────────
+
+    def read_transaction(self) -> AbstractContextManager[Connection]:
+        """A read transaction (one snapshot); a lost server is a StoreError."""
+        return self._read()
+
+    @contextmanager
+    def write_transaction(self, what: str) -> Iterator[Connection]:
+        """A write transaction holding the writers' lock; `what` names it in the error."""
+        try:
+            with self._writer.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise failure(
+                f"无法{what}（已全部撤销）：{error_line(exc, self._engine.url)}；请稍后重试", exc
+            ) from exc
+
     # ── the ledger ───────────────────────────────────────────────────────────────────────────
 
     def find_by_sha(self, sha256: str) -> LedgerEntry | None:

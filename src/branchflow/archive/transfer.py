@@ -31,8 +31,9 @@ from branchflow.config import Settings
 from branchflow.errors import StoreError
 
 BATCH = 1_000
-# What a copy moves: every table but the claims of files being processed right now.
-COPIED = tuple(t for t in metadata.sorted_tables if t.name != "claims")
+# What a copy moves: every table but the claims of files being processed right now and the
+# console's sessions (everyone logs in again on the new store).
+COPIED = tuple(t for t in metadata.sorted_tables if t.name not in {"claims", "console_sessions"})
 
 
 @dataclass(frozen=True)

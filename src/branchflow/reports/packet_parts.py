@@ -315,14 +315,21 @@ def conflicts(settings: Settings, snapshot: MonthSnapshot) -> dict[str, Any]:
             "customer": blocks.text(names.get(c["customer_id"])),
             "owner": f"{c['owner_branch']}\n{blocks.day(c['owner_registered_on'])}",
             "claimant": f"{c['claimant_branch']}\n{blocks.day(c['claimant_registered_on'])}",
-            "result": "保护期内，归属不变"
-            if c["resolution"] == "kept_by_owner"
-            else "已过保护期，转归后报分中心",
+            "result": _conflict_result(c),
             "source": f"{blocks.text(c.get('source_file'), '')} {c.get('cell') or ''}".strip(),
         }
         for c in found
     ]
     return {"rows": rows, "protection_days": str(settings.protection_days)}
+
+
+def _conflict_result(c: dict[str, Any]) -> str:
+    """The protection-period rule's outcome, or 销售管理部's ruling when it ruled (console)."""
+    if c.get("ruling_winner"):
+        return f"销售管理部裁定归{c['ruling_winner']}：{c.get('ruling_reason') or ''}".rstrip("：")
+    if c["resolution"] == "kept_by_owner":
+        return "保护期内，归属不变"
+    return "已过保护期，转归后报分中心"
 
 
 def conflicts_template(b: TemplateBuilder) -> None:

@@ -46,7 +46,31 @@ def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = No
             outcomes.extend(o for o in report.outcomes if o.status != "ignored")
     documents = render_period(settings, period=REPORT_PERIOD, week=None)
     documents += render_period(settings, period=None, week=REPORT_WEEK)
-    return _summary(settings, outcomes, documents)
+    return _summary(settings, outcomes, documents) + _demo_accounts(settings)
+
+
+# Console accounts of the sample company, one per role; the passwords are printed, so the
+# closing lines say to change them before the console is opened to anyone.
+DEMO_ACCOUNTS = (
+    ("admin", "admin", None, "demo-admin-2026"),
+    ("xiaoshou", "sales", None, "demo-sales-2026"),
+    ("dongguan", "branch", "东莞分中心", "demo-dongguan-2026"),
+    ("shichang", "department", "市场策划部", "demo-shichang-2026"),
+)
+
+
+def _demo_accounts(settings: Settings) -> list[str]:
+    from branchflow.console.accounts import add_user
+
+    lines = ["", "  控制台（branchflow serve 后用浏览器打开 http://127.0.0.1:8080/）示例账号："]
+    for name, role, scope, password in DEMO_ACCOUNTS:
+        described = add_user(settings, name, role, scope, password)
+        lines.append(f"    {described.removeprefix('已添加账号 ')}  密码 {password}")
+    lines.append(
+        "  这些是公开的示例密码：正式使用前请用"
+        " branchflow users passwd 账号 --password-stdin 修改。"
+    )
+    return lines
 
 
 def _summary(settings: Settings, outcomes: list[FileOutcome], documents: list[Path]) -> list[str]:
