@@ -128,7 +128,7 @@ def _channel(
     kind = str(raw.get("kind", "")).strip()
     if kind not in KINDS:
         raise ConfigError(f"{where} 的 kind = {kind!r} 不认识，可用：{'、'.join(KINDS)}")
-    scopes = _names(raw.get("scopes"), f"{where} 的 scopes")
+    scopes = _names(raw.get("scopes", []), f"{where} 的 scopes")
     if not scopes:
         raise ConfigError(f"{where} 缺少 scopes（哪些分中心 / 部门 / 总部的消息发到这里）")
     for scope in scopes:
