@@ -9,6 +9,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import urllib.parse
@@ -192,12 +193,19 @@ class _Mailbox:
 def smtp_server() -> Iterator[tuple[_Mailbox, int]]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1: (its mailbox, its port)."""
     box = _Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    port = free_port()  # aiosmtpd checks it is up by connecting to the port it was given
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield box, controller.server.sockets[0].getsockname()[1]
+        yield box, port
     finally:
         controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def notify_workspace(
