@@ -59,7 +59,13 @@ def test_a_mail_server_that_is_down_is_retried_and_the_mail_arrives_once(tmp_pat
     settings = notify_workspace(tmp_path, _mail_channel(free))
     now = datetime.now(UTC) + timedelta(seconds=1)
     with Archive.open(settings) as archive:
-        archive.outbox.add([OutboxMessage("销售管理部邮箱", "conflict", "总部", "【branchflow 撞单】客户 13812345678")])
+        archive.outbox.add(
+            [
+                OutboxMessage(
+                    "销售管理部邮箱", "conflict", "总部", "【branchflow 撞单】客户 13812345678"
+                )
+            ]
+        )
         assert Sender(settings, archive.outbox, clock=lambda: now).run_once().retried == 1
         [row] = archive.outbox.listing()
         assert row.attempts == 1 and "邮件发送失败" in str(row.last_error)
@@ -92,10 +98,15 @@ def test_notify_test_sends_at_once_and_says_so(tmp_path: Path) -> None:
         robots.down = True
         failed = _cli(settings.workspace, "notify", "test", "东莞群", env=env)
         assert failed.returncode == 1
-        assert failed.stderr.splitlines()[0] == "错误：向“东莞群”发送测试消息失败：HTTP 503（服务器暂时出错或地址不对）"
+        assert (
+            failed.stderr.splitlines()[0]
+            == "错误：向“东莞群”发送测试消息失败：HTTP 503（服务器暂时出错或地址不对）"
+        )
         unknown = _cli(settings.workspace, "notify", "test", "没有这个群", env=env)
         assert unknown.returncode == 2
-        assert unknown.stderr.startswith("错误：没有名为“没有这个群”的通知渠道；已配置：东莞群、钉钉群")
+        assert unknown.stderr.startswith(
+            "错误：没有名为“没有这个群”的通知渠道；已配置：东莞群、钉钉群"
+        )
 
 
 def test_ingest_delivers_at_its_end_and_pending_lists_what_waits(tmp_path: Path) -> None:
@@ -106,18 +117,30 @@ def test_ingest_delivers_at_its_end_and_pending_lists_what_waits(tmp_path: Path)
         robots.down = True  # 企业微信 and 钉钉 both: the pipeline must not wait on them
         done = _cli(settings.workspace, "ingest", env=env)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines()[-1] == "通知：已发送 0 条，2 条待发，由 branchflow watch 继续发送（重试）。"
+        assert (
+            done.stdout.splitlines()[-1]
+            == "通知：已发送 0 条，2 条待发，由 branchflow watch 继续发送（重试）。"
+        )
         listed = _cli(settings.workspace, "notify", "pending", env=env)
         assert listed.returncode == 0
         lines = listed.stdout.splitlines()
-        assert len(lines) == 3 and "第 1 次失败（HTTP 503" in lines[0] and "退回·东莞分中心" in lines[0]
+        assert (
+            len(lines) == 3
+            and "第 1 次失败（HTTP 503" in lines[0]
+            and "退回·东莞分中心" in lines[0]
+        )
         assert lines[-1] == "共 2 条待发，0 条已放弃。"
         robots.down = False
         (settings.inbox / "东莞分中心" / "坏2.xlsx").write_bytes(b"not a workbook either")
         done = _cli(settings.workspace, "ingest", env=env)
         # the new rejection goes at once; the earlier two wait for their backoff (the watcher's)
-        assert done.stdout.splitlines()[-1] == "通知：已发送 2 条，2 条待发，由 branchflow watch 继续发送（重试）。"
-    assert [t.splitlines()[1] for t in robots.texts()] == ["文件：坏2.xlsx（无法识别）未入库，共 1 处错误："] * 2
+        assert (
+            done.stdout.splitlines()[-1]
+            == "通知：已发送 2 条，2 条待发，由 branchflow watch 继续发送（重试）。"
+        )
+    assert [t.splitlines()[1] for t in robots.texts()] == [
+        "文件：坏2.xlsx（无法识别）未入库，共 1 处错误："
+    ] * 2
 
 
 def test_a_secret_in_the_file_is_warned_about_once_per_command(tmp_path: Path) -> None:

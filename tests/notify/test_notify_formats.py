@@ -45,4 +45,6 @@ def test_split_never_exceeds_the_limit_or_loses_text(text: str, limit: int) -> N
     pieces = split_text(text, limit)
     assert all(utf8_len(p) <= limit for p in pieces)
     joined = "".join(p.removeprefix(CONTINUED + "\n") for p in pieces)
-    assert joined.replace("\n", "").replace(" ", "") == text.strip("\n").replace("\n", "").replace(" ", "")
+    assert joined.replace("\n", "").replace(" ", "") == text.strip("\n").replace("\n", "").replace(
+        " ", ""
+    )

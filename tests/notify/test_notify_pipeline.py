@@ -29,9 +29,13 @@ def _channels(url: str = "env:BF_URL") -> str:
     )
 
 
-def _settings(tmp_path: Path, text: str, url: str = "https://example.invalid/send?key=k") -> Settings:
+def _settings(
+    tmp_path: Path, text: str, url: str = "https://example.invalid/send?key=k"
+) -> Settings:
     base = notify_workspace(tmp_path, text, {"BF_URL": url})
-    return dataclasses.replace(base, now_override=datetime(2026, 11, 26, 9, 30, tzinfo=base.timezone))
+    return dataclasses.replace(
+        base, now_override=datetime(2026, 11, 26, 9, 30, tzinfo=base.timezone)
+    )
 
 
 def drop(settings: Settings, name: str, phones: list[str], branch: str = A) -> Path:
@@ -48,10 +52,14 @@ def drop(settings: Settings, name: str, phones: list[str], branch: str = A) -> P
 
 
 def _rows(archive: Archive) -> list[tuple[str, str, str]]:
-    return [(r.channel, r.event, r.scope) for r in archive.outbox.listing(("pending", "sent", "failed"))]
+    return [
+        (r.channel, r.event, r.scope) for r in archive.outbox.listing(("pending", "sent", "failed"))
+    ]
 
 
-def test_a_rejection_names_the_first_three_errors_and_where_the_marked_copy_is(tmp_path: Path) -> None:
+def test_a_rejection_names_the_first_three_errors_and_where_the_marked_copy_is(
+    tmp_path: Path,
+) -> None:
     with fake_robots() as robots:
         settings = _settings(tmp_path, _channels(), robots.wecom_url)
         drop(settings, "客户档案-11月.xlsx", ["139", "1380013800", "12345", "1", "13812345678"])
@@ -86,9 +94,15 @@ def test_accepted_and_conflicts_go_to_both_branches_and_hq_masked(tmp_path: Path
             ("总部群", "conflict", "总部"), ("东莞群", "conflict", A), ("宁波群", "conflict", B),
         ])  # fmt: skip
         bodies = {(r.channel, r.event): r.body for r in found}
-        assert "138****5678：宁波分中心登记，仍在保护期内，归属宁波分中心不变" in bodies["东莞群", "conflict"]
+        assert (
+            "138****5678：宁波分中心登记，仍在保护期内，归属宁波分中心不变"
+            in bodies["东莞群", "conflict"]
+        )
         assert "东莞分中心报送的客户中有 1 位是你们已登记的" in bodies["宁波群", "conflict"]
-        assert bodies["东莞群", "accepted"] == "· 东莞分中心：东莞.xlsx（客户档案 2026-11）新增 1，更新 0，撞单 1"
+        assert (
+            bodies["东莞群", "accepted"]
+            == "· 东莞分中心：东莞.xlsx（客户档案 2026-11）新增 1，更新 0，撞单 1"
+        )
         assert found[1].payload == {"files": 1, "new": 1, "updated": 0, "conflicts": 1}
         assert not any(has_full_number(r.body) for r in found)
         # The running workbook dropped again with one more row: the 撞单 is not news any more.
@@ -107,7 +121,9 @@ def test_without_channels_nothing_is_written(tmp_path: Path) -> None:
 
 
 def test_a_channel_without_the_event_or_scope_gets_nothing(tmp_path: Path) -> None:
-    text = _channels().replace('scopes = ["东莞分中心"]', 'scopes = ["东莞分中心"]\nevents = ["reminder"]')
+    text = _channels().replace(
+        'scopes = ["东莞分中心"]', 'scopes = ["东莞分中心"]\nevents = ["reminder"]'
+    )
     settings = _settings(tmp_path, text)
     with Archive.open(settings) as archive:
         drop(settings, "坏.xlsx", ["139"])

@@ -61,7 +61,10 @@ def archive(settings: Settings) -> Iterator[Archive]:
 
 def _queue(archive: Archive, channel: str, n: int = 1, event: str = "rejected") -> None:
     archive.outbox.add(
-        [OutboxMessage(channel, event, "东莞分中心", f"【branchflow 退回】第 {i} 条") for i in range(n)]
+        [
+            OutboxMessage(channel, event, "东莞分中心", f"【branchflow 退回】第 {i} 条")
+            for i in range(n)
+        ]
     )
 
 
@@ -129,7 +132,9 @@ def test_rate_limited_by_the_robot_waits_without_counting_a_failure(
     assert sender.run_once().sent == 2
 
 
-def test_the_21st_message_in_a_minute_waits(robots: Robots, archive: Archive, settings: Settings) -> None:
+def test_the_21st_message_in_a_minute_waits(
+    robots: Robots, archive: Archive, settings: Settings
+) -> None:
     clock = Clock()
     sender = Sender(settings, archive.outbox, clock=clock)
     _queue(archive, "东莞群", 25)
@@ -177,7 +182,10 @@ def test_accepted_drops_are_summarised_once_the_burst_is_over(
     clock.advance(21)
     assert sender.run_once().sent == 3
     (text,) = robots.texts("wecom")
-    assert text.splitlines()[0] == "【branchflow 已接收】3 个文件已入库：新增客户 9 位，更新 3 位，撞单 1 起"
+    assert (
+        text.splitlines()[0]
+        == "【branchflow 已接收】3 个文件已入库：新增客户 9 位，更新 3 位，撞单 1 起"
+    )
     assert "登记2.xlsx" in text
 
 
@@ -185,7 +193,9 @@ def test_documents_go_as_a_file_on_wecom_and_as_a_note_on_dingtalk(
     tmp_path: Path, robots: Robots
 ) -> None:
     scopes = '["销售管理部", "总部"]'
-    settings = notify_workspace(tmp_path, robot_channels(robots, scopes, '["documents"]'), robot_environ(robots))
+    settings = notify_workspace(
+        tmp_path, robot_channels(robots, scopes, '["documents"]'), robot_environ(robots)
+    )
     folder = settings.reports_dir / "2026-11"
     folder.mkdir(parents=True)
     packet = folder / "部门资料包-销售管理部.docx"
@@ -196,14 +206,18 @@ def test_documents_go_as_a_file_on_wecom_and_as_a_note_on_dingtalk(
         assert events.documents(settings, archive, "2026-11", [packet, summary]) == 4
         assert events.documents(settings, archive, "2026-11", [packet, summary]) == 0  # once a day
         assert Sender(settings, archive.outbox).run_once().sent == 4
-    assert sorted(robots.uploads) == sorted([(packet.name, packet.read_bytes()), (summary.name, summary.read_bytes())])
+    assert sorted(robots.uploads) == sorted(
+        [(packet.name, packet.read_bytes()), (summary.name, summary.read_bytes())]
+    )
     files = [m for m in robots.messages if m["msgtype"] == "file"]
     assert sorted(m["file"]["media_id"] for m in files) == ["media-0", "media-1"]
     ding = robots.texts("dingtalk")
     assert any("部门资料包-销售管理部.docx" in t and "outbox/reports/2026-11/" in t for t in ding)
 
 
-def test_no_message_body_carries_a_full_number(robots: Robots, archive: Archive, settings: Settings) -> None:
+def test_no_message_body_carries_a_full_number(
+    robots: Robots, archive: Archive, settings: Settings
+) -> None:
     archive.outbox.add([OutboxMessage("东莞群", "rejected", "东莞分中心",
                                       "手机号码 13812345678 重复；身份证 520328199001011234 有误")])  # fmt: skip
     Sender(settings, archive.outbox).run_once()

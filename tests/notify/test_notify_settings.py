@@ -14,15 +14,26 @@ SMTP = '[notify.smtp]\nhost = "127.0.0.1"\nport = 2525\nstarttls = false\nfrom =
 
 
 def test_channels_are_read_with_secrets_from_the_environment(tmp_path: Path) -> None:
-    text = WECOM + SMTP + (
-        '[[notify.channels]]\nname = "总部邮箱"\nkind = "email"\nto = ["hq@example.com"]\n'
-        'scopes = ["总部", "销售管理部"]\nevents = ["conflict", "documents"]\n'
+    text = (
+        WECOM
+        + SMTP
+        + (
+            '[[notify.channels]]\nname = "总部邮箱"\nkind = "email"\nto = ["hq@example.com"]\n'
+            'scopes = ["总部", "销售管理部"]\nevents = ["conflict", "documents"]\n'
+        )
     )
     env = {"BF_WECOM": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "BF_SMTP": "pw"}
     settings = notify_workspace(tmp_path, text, env)
     wecom, mail = settings.notify.channels
     assert (wecom.kind, wecom.url, wecom.scopes) == ("wecom", env["BF_WECOM"], ("东莞分中心",))
-    assert wecom.events == ("rejected", "accepted", "reminder", "conflict", "documents", "distributed")
+    assert wecom.events == (
+        "rejected",
+        "accepted",
+        "reminder",
+        "conflict",
+        "documents",
+        "distributed",
+    )
     assert (mail.to, mail.events) == (("hq@example.com",), ("conflict", "documents"))
     assert settings.notify.smtp is not None and settings.notify.smtp.password == "pw"
     assert settings.warnings == ()
@@ -48,15 +59,23 @@ def test_an_unset_variable_leaves_the_channel_waiting_with_a_warning(tmp_path: P
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('kind = "wecom"', 'kind = "wechat"'), "kind = 'wechat' 不认识，可用：wecom、dingtalk、email"),
+        (
+            ('kind = "wecom"', 'kind = "wechat"'),
+            "kind = 'wechat' 不认识，可用：wecom、dingtalk、email",
+        ),
         (('scopes = ["东莞分中心"]', 'scopes = ["东莞"]'), "scopes 中“东莞”不是分中心、部门或总部"),
-        (('scopes = ["东莞分中心"]', 'scopes = ["东莞分中心"]\nevents = ["rejected", "sent"]'), "events 中 'sent' 不认识"),
+        (
+            ('scopes = ["东莞分中心"]', 'scopes = ["东莞分中心"]\nevents = ["rejected", "sent"]'),
+            "events 中 'sent' 不认识",
+        ),
         (('scopes = ["东莞分中心"]', 'scopes = ["东莞分中心"]\nscope = "x"'), "中的 scope 不认识"),
         (('url = "env:BF_WECOM"\n', ""), "缺少 url"),
         (('scopes = ["东莞分中心"]\n', ""), "缺少 scopes"),
     ],
 )
-def test_a_wrong_channel_is_one_chinese_line(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+def test_a_wrong_channel_is_one_chinese_line(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         notify_workspace(tmp_path, WECOM.replace(*change), {"BF_WECOM": "https://x/?key=1"})
     assert message in str(caught.value)
@@ -68,7 +87,12 @@ def test_email_needs_smtp_and_addresses(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"需要先填写 \[notify.smtp\]"):
         notify_workspace(tmp_path, mail, name="a")
     with pytest.raises(ConfigError, match="不像电子邮件地址"):
-        notify_workspace(tmp_path, SMTP + mail.replace("a@example.com", "a at example"), {"BF_SMTP": "x"}, name="b")
+        notify_workspace(
+            tmp_path,
+            SMTP + mail.replace("a@example.com", "a at example"),
+            {"BF_SMTP": "x"},
+            name="b",
+        )
 
 
 def test_no_channels_changes_nothing(tmp_path: Path) -> None:

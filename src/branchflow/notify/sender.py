@@ -37,9 +37,8 @@ from branchflow.notify.settings import KIND_NAMES, Channel
 
 log = logging.getLogger("branchflow.notify")
 
-BACKOFF_FIRST = 60.0  # seconds before the first retry; doubled each time, at most BACKOFF_MAX
-BACKOFF_MAX = 3600.0
-PAUSE_AFTER_FAILURE = 30.0  # a channel that failed is left alone this long (its other rows too)
+BACKOFF_MAX = 3600.0  # the first retry waits [notify] retry_seconds, each next one twice as long
+PAUSE_AFTER_FAILURE = 30.0  # a channel that failed is left alone this long (at most the retry wait)
 LEASE = 300.0  # a claim on rows being sent lasts this long (a sender that died frees them then)
 HOLD = timedelta(minutes=10)  # a drop's message waits for its receipt at most this long
 Clock = Callable[[], datetime]
@@ -214,7 +213,7 @@ class Sender:
             )
             tally.retried += len(ids)
             return
-        self.window(channel).pause(PAUSE_AFTER_FAILURE)
+        self.window(channel).pause(min(PAUSE_AFTER_FAILURE, self.settings.notify.retry_seconds))
         oldest = min(r.created_at for r in job.rows)
         if now - oldest >= timedelta(hours=self.settings.notify.give_up_hours):
             log.error(
@@ -229,7 +228,7 @@ class Sender:
             tally.failed += len(ids)
             return
         attempts = max(r.attempts for r in job.rows) + 1
-        wait = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+        wait = min(self.settings.notify.retry_seconds * 2 ** (attempts - 1), BACKOFF_MAX)
         log.warning(
             "通知发送失败（渠道“%s”，第 %d 次），%.0f 秒后重试：%s",
             channel,

@@ -28,7 +28,7 @@ EVENT_NAMES = {
 KIND_NAMES = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人", "email": "电子邮件"}
 CHANNEL_KEYS = frozenset({"name", "kind", "url", "secret", "to", "scopes", "events"})
 SMTP_KEYS = frozenset({"host", "port", "user", "password", "starttls", "ssl", "from"})
-NOTIFY_KEYS = frozenset({"channels", "smtp", "remind_at", "give_up_hours"})
+NOTIFY_KEYS = frozenset({"channels", "smtp", "remind_at", "give_up_hours", "retry_seconds"})
 ENV_PREFIX = "env:"
 
 
@@ -72,6 +72,7 @@ class NotifySettings:
     smtp: Smtp | None = None
     remind_at: time = time(9, 0)  # reminders wait until this time of day
     give_up_hours: float = 24.0  # a message not delivered by then is marked failed
+    retry_seconds: float = 60.0  # the first retry's wait; doubled each time, at most an hour
     link_base: str = ""  # [console] base_url: documents are sent as links to it when set
 
     def channel(self, name: str) -> Channel | None:
@@ -107,7 +108,8 @@ def parse_notify(
         channels=channels,
         smtp=smtp,
         remind_at=_clock(table.get("remind_at", "09:00")),
-        give_up_hours=_hours(table.get("give_up_hours", 24)),
+        give_up_hours=_positive(table.get("give_up_hours", 24), "give_up_hours", "小时"),
+        retry_seconds=_positive(table.get("retry_seconds", 60), "retry_seconds", "秒"),
         link_base=base.rstrip("/"),
     )
     return settings, warnings
@@ -237,7 +239,7 @@ def _clock(value: Any) -> time:
         raise ConfigError(f"{CONFIG_NAME}：[notify] remind_at = {value!r} 应为 HH:MM") from exc
 
 
-def _hours(value: Any) -> float:
+def _positive(value: Any, key: str, unit: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{CONFIG_NAME}：[notify] give_up_hours = {value!r} 应为正数（小时）")
+        raise ConfigError(f"{CONFIG_NAME}：[notify] {key} = {value!r} 应为正数（{unit}）")
     return float(value)
