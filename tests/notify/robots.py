@@ -88,38 +88,50 @@ class _Handler(BaseHTTPRequestHandler):
                 self.robots.plan.popleft() if self.robots.plan else "ok")  # fmt: skip
             self.robots.requests.append((url.path, str(outcome)))
         if outcome == "503":
-            return self._status(503)
+            self._status(503)
+            return
         if outcome == "500":
-            return self._status(500)
+            self._status(500)
+            return
         if outcome == "timeout":
             time.sleep(1.5)
-            return self._answer({"errcode": 0, "errmsg": "ok (too late)"})
+            self._answer({"errcode": 0, "errmsg": "ok (too late)"})
+            return
         if isinstance(outcome, int):
-            return self._answer({"errcode": outcome, "errmsg": "api freq out of limit"})
+            self._answer({"errcode": outcome, "errmsg": "api freq out of limit"})
+            return
         if url.path == "/cgi-bin/webhook/send":
-            return self._wecom_send(query, body)
+            self._wecom_send(query, body)
+            return
         if url.path == "/cgi-bin/webhook/upload_media":
-            return self._wecom_upload(query, body)
+            self._wecom_upload(query, body)
+            return
         if url.path == "/robot/send":
-            return self._dingtalk_send(query, body)
-        return self._status(404)
+            self._dingtalk_send(query, body)
+            return
+        self._status(404)
+        return
 
     def _wecom_send(self, query: dict[str, list[str]], body: bytes) -> None:
         if query.get("key") != [WECOM_KEY]:
-            return self._answer({"errcode": 93000, "errmsg": "invalid webhook url"})
+            self._answer({"errcode": 93000, "errmsg": "invalid webhook url"})
+            return
         message = json.loads(body)
         text = message.get("text", {}).get("content", "")
         if message.get("msgtype") == "text" and len(text.encode("utf-8")) > 2048:
-            return self._answer({"errcode": 40058, "errmsg": "content exceed max length"})
+            self._answer({"errcode": 40058, "errmsg": "content exceed max length"})
+            return
         if message.get("msgtype") == "file":
             known = {f"media-{n}" for n in range(len(self.robots.uploads))}
             if message["file"]["media_id"] not in known:
-                return self._answer({"errcode": 40007, "errmsg": "invalid media_id"})
+                self._answer({"errcode": 40007, "errmsg": "invalid media_id"})
+                return
         self._take("wecom", message)
 
     def _wecom_upload(self, query: dict[str, list[str]], body: bytes) -> None:
         if query.get("key") != [WECOM_KEY] or query.get("type") != ["file"]:
-            return self._answer({"errcode": 93000, "errmsg": "invalid webhook url"})
+            self._answer({"errcode": 93000, "errmsg": "invalid webhook url"})
+            return
         parsed = email.message_from_bytes(
             f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body,
             policy=email.policy.HTTP,
@@ -135,12 +147,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dingtalk_send(self, query: dict[str, list[str]], body: bytes) -> None:
         if query.get("access_token") != [DING_TOKEN]:
-            return self._answer({"errcode": 300001, "errmsg": "token is not exist"})
+            self._answer({"errcode": 300001, "errmsg": "token is not exist"})
+            return
         stamp, sign = query.get("timestamp", [""])[0], query.get("sign", [""])[0]
         if abs(int(stamp or 0) - time.time() * 1000) > 3600_000:
-            return self._answer({"errcode": 310000, "errmsg": "timestamp out of range"})
+            self._answer({"errcode": 310000, "errmsg": "timestamp out of range"})
+            return
         if sign != dingtalk_expected_sign(stamp, DING_SECRET):
-            return self._answer({"errcode": 310000, "errmsg": "sign not match"})
+            self._answer({"errcode": 310000, "errmsg": "sign not match"})
+            return
         self._take("dingtalk", json.loads(body))
 
     def _take(self, robot: str, message: dict[str, Any]) -> None:

@@ -123,7 +123,7 @@ def test_rate_limited_by_the_robot_waits_without_counting_a_failure(
     _queue(archive, "东莞群", 2)
     robots.plan.append(45009)
     sender.run_once()
-    assert [(r.attempts, r.last_error) for r in archive.outbox.listing()][0] == (
+    assert next((r.attempts, r.last_error) for r in archive.outbox.listing()) == (
         0, "errcode 45009：api freq out of limit",
     )  # fmt: skip
     clock.advance(59)

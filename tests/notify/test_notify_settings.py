@@ -98,3 +98,16 @@ def test_email_needs_smtp_and_addresses(tmp_path: Path) -> None:
 def test_no_channels_changes_nothing(tmp_path: Path) -> None:
     settings = notify_workspace(tmp_path, "")
     assert settings.notify.channels == () and settings.warnings == ()
+
+
+def test_the_sample_config_example_is_valid_once_uncommented(tmp_path: Path) -> None:
+    from branchflow.config import SAMPLE_CONFIG
+
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    block = text[text.index("# [notify]\n") :]
+    lines = [line[2:] if line.startswith("# ") else "" for line in block.splitlines()]
+    env = {"BF_WECOM_DONGGUAN": "https://q.example/send?key=1", "BF_DINGTALK_NINGBO": "https://o.example/robot/send?access_token=1",
+           "BF_DINGTALK_NINGBO_SECRET": "SEC1", "BF_SMTP_PASSWORD": "pw"}  # fmt: skip
+    settings = notify_workspace(tmp_path, "\n".join(lines), env)
+    assert [c.kind for c in settings.notify.channels] == ["wecom", "dingtalk", "email"]
+    assert settings.warnings == ()

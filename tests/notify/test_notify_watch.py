@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from robots import Robots, fake_robots, notify_workspace
-from watch_helpers import BRANCH, receipts, wait_for, watch_process
 
 from branchflow.archive.store import Archive
 from branchflow.config import BLANKS_DIR, Settings
 from branchflow.sample.fill import Filling, fill_template
+from watch_helpers import BRANCH, receipts, wait_for, watch_process
 
 POLL = ("--polling", "--interval", "0.2")
 CHANNEL = (
