@@ -41,6 +41,7 @@ BACKOFF_MAX = 3600.0  # the first retry waits [notify] retry_seconds, each next 
 PAUSE_AFTER_FAILURE = 30.0  # a channel that failed is left alone this long (at most the retry wait)
 LEASE = 300.0  # a claim on rows being sent lasts this long (a sender that died frees them then)
 HOLD = timedelta(minutes=10)  # a drop's message waits for its receipt at most this long
+MAX_FILES = PER_MINUTE - 2  # files with one documents message: it must fit in a robot's minute
 Clock = Callable[[], datetime]
 
 
@@ -174,19 +175,19 @@ class Sender:
         return sorted(jobs, key=lambda j: j.rows[0].id)
 
     def _deliver(self, job: Job, tally: Tally, deadline: float | None) -> None:
-        text, files, subject = self._render(job)
-        robot = job.channel.kind != "email"
-        parts = split_text(text, _text_limit(job.channel)) if robot else [text]
         window = self.window(job.channel.name)
-        if robot and window.room() < len(parts) + len(files):
+        text, files, subject = self._render(job)
+        parts = _parts(job.channel, text)
+        if job.channel.kind != "email" and window.room() < len(parts) + len(files):
             return  # the robot's minute is full (or it asked us to wait): next round
-        got = set(self.outbox.claim(job.ids, self.claimant, self.clock(), LEASE))
-        job = Job(job.channel, tuple(r for r in job.rows if r.id in got))
-        if not job.rows:
-            return
-        if len(got) != len(job.ids) or job.rows[0].event == "accepted":
+        wanted = job.ids
+        got = set(self.outbox.claim(wanted, self.claimant, self.clock(), LEASE))
+        if len(got) < len(wanted):  # another sender took some of them: send only ours
+            job = Job(job.channel, tuple(r for r in job.rows if r.id in got))
+            if not job.rows:
+                return
             text, files, subject = self._render(job)
-            parts = split_text(text, _text_limit(job.channel)) if robot else [text]
+            parts = _parts(job.channel, text)
         timeout = (
             self.timeout
             if deadline is None
@@ -268,9 +269,14 @@ class Sender:
         files, notes, total = [], [], 0
         for path in paths:
             size = path.stat().st_size if path.is_file() else -1
-            if size < 0:
-                notes.append(f"{path.name} 已不在原处，未能随消息发送。")
-            elif (size if channel.kind == "wecom" else total + size) > limit or size < 5:
+            if size < 5:  # 企业微信 refuses files under 5 bytes
+                notes.append(f"{path.name} 已不在原处或是空文件，未能随消息发送。")
+            elif channel.kind == "wecom" and len(files) >= MAX_FILES:
+                notes.append(
+                    f"{path.name} 未随消息发送（一次最多 {MAX_FILES} 个文件），请到 "
+                    f"{path.parent.relative_to(self.settings.workspace).as_posix()}/ 取。"
+                )
+            elif (size if channel.kind == "wecom" else total + size) > limit:
                 notes.append(
                     f"{path.name} 过大（{size / 2**20:.1f} MB），未随消息发送，请到 "
                     f"{path.parent.relative_to(self.settings.workspace).as_posix()}/ 取。"
@@ -312,8 +318,11 @@ def _gone(channel: str) -> str:
     return f"渠道“{channel}”已不在 branchflow.toml 中"
 
 
-def _text_limit(channel: Channel) -> int:
-    return WECOM_TEXT_BYTES if channel.kind == "wecom" else DINGTALK_TEXT_BYTES
+def _parts(channel: Channel, text: str) -> list[str]:
+    """A robot's message split to its limit; an e-mail is one message whatever its length."""
+    if channel.kind == "email":
+        return [text]
+    return split_text(text, WECOM_TEXT_BYTES if channel.kind == "wecom" else DINGTALK_TEXT_BYTES)
 
 
 def transmit(
