@@ -80,7 +80,7 @@ def init(ctx: Context, directory: Path | None) -> None:
 def ingest(ctx: Context, as_json: bool) -> None:
     """处理收件箱中每个已就绪的文件一次，然后退出。"""
     from branchflow.archive.store import Archive
-    from branchflow.notify.sender import deliver_pending
+    from branchflow.notify.delivery import deliver_pending
     from branchflow.pipeline import find_drops
     from branchflow.pipeline import ingest as run_ingest
     from branchflow.watch.lock import watch_lock
@@ -304,7 +304,7 @@ def notify() -> None:
 @pass_context
 def notify_test(ctx: Context, channel: str) -> None:
     """立即向 CHANNEL（渠道 name）发送一条测试消息，并显示结果。"""
-    from branchflow.notify.sender import send_test
+    from branchflow.notify.delivery import send_test
 
     click.echo(send_test(ctx.settings(), channel))
 

@@ -1,5 +1,5 @@
 """Deliver the outbox: retry with exponential backoff, each robot's 20-a-minute limit, give up
-after a day. Runs in a thread of the watcher (`delivering`), never in the file loop, so a robot
+after a day. delivery.py runs it in a thread of the watcher (never in the file loop, so a robot
 that is down or slow never holds up a drop; `ingest` delivers what is due once at its end.
 """
 
@@ -10,15 +10,13 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from branchflow.archive.outbox import Outbox, OutboxRow
-from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, Settings
 from branchflow.errors import StoreError
 from branchflow.notify import messages
@@ -33,7 +31,7 @@ from branchflow.notify.channels import (
     Robot,
 )
 from branchflow.notify.formats import guard, split_text
-from branchflow.notify.settings import KIND_NAMES, Channel
+from branchflow.notify.settings import Channel
 
 log = logging.getLogger("branchflow.notify")
 
@@ -266,7 +264,9 @@ class Sender:
             )
             return [], [f"文件在 branchflow 工作区的 {'、'.join(folders)}/ 中。"]
         limit = WECOM_FILE_BYTES if channel.kind == "wecom" else MAIL_ATTACHMENT_BYTES
-        files, notes, total = [], [], 0
+        files: list[Path] = []
+        notes: list[str] = []
+        total = 0
         for path in paths:
             size = path.stat().st_size if path.is_file() else -1
             if size < 5:  # 企业微信 refuses files under 5 bytes
@@ -349,92 +349,3 @@ def transmit(
     for path in files:
         window.take()
         robot.send_file(path)
-
-
-class DeliveryThread:
-    """The watcher's sender: a round every `interval` seconds until stopped."""
-
-    def __init__(self, sender: Sender, interval: float = 2.0) -> None:
-        self.sender = sender
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="branchflow-notify", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            self.sender.release_stale()
-        except StoreError as exc:
-            log.warning("无法整理通知发件箱（稍后重试）：%s", exc)
-        while not self._stop.wait(self.interval):
-            try:
-                self.sender.run_once()
-            except StoreError as exc:
-                log.warning("读取通知发件箱失败（稍后重试）：%s", exc)
-            except Exception as exc:  # one bad round must never end delivery
-                log.exception("发送通知时出错：%s", exc)
-
-
-@contextmanager
-def delivering(settings: Settings, archive: Archive, interval: float = 2.0) -> Iterator[None]:
-    """While the block runs, deliver the outbox in a thread of its own (nothing without
-    channels)."""
-    if not settings.notify.channels:
-        yield
-        return
-    thread = DeliveryThread(Sender(settings, archive.outbox), interval)
-    thread.start()
-    log.info(
-        "通知：%d 个渠道（%s）",
-        len(settings.notify.channels),
-        "、".join(c.name for c in settings.notify.channels),
-    )
-    try:
-        yield
-    finally:
-        thread.stop()
-
-
-def deliver_pending(settings: Settings, archive: Archive, budget: float = 15.0) -> Tally | None:
-    """`ingest`'s last step: send what is due now (接收汇总 at once), for at most `budget`
-    seconds; what cannot go now stays for the watcher. None without channels."""
-    if not settings.notify.channels:
-        return None
-    sender = Sender(settings, archive.outbox, timeout=min(10.0, budget))
-    sender.release_stale()
-    deadline = time.monotonic() + budget
-    total = Tally()
-    while time.monotonic() < deadline:
-        round_ = sender.run_once(flush=True, deadline=deadline)
-        total.sent, total.retried, total.failed = (
-            total.sent + round_.sent,
-            total.retried + round_.retried,
-            total.failed + round_.failed,
-        )
-        if not round_.sent:
-            break
-    total.waiting = archive.outbox.counts().get("pending", 0)
-    return total
-
-
-def send_test(settings: Settings, name: str, timeout: float = 10.0) -> str:
-    """`branchflow notify test CHANNEL`: one message now, not through the outbox."""
-    channel = settings.notify.channel(name)
-    if channel is None:
-        from branchflow.errors import ConfigError
-
-        known = "、".join(c.name for c in settings.notify.channels) or "（没有配置任何渠道）"
-        raise ConfigError(f"没有名为“{name}”的通知渠道；已配置：{known}")
-    text = messages.test_message(name, f"{settings.now():%Y-%m-%d %H:%M}")
-    subject = messages.subject_of(text)
-    try:
-        transmit(settings, channel, [text], [], subject, RateWindow(wall_clock), timeout)
-    except DeliveryError as exc:
-        raise DeliveryError(f"向“{name}”发送测试消息失败：{exc.reason}") from None
-    return f"已发送测试消息到“{name}”（{KIND_NAMES[channel.kind]}）"

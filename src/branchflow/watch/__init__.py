@@ -16,7 +16,7 @@ from types import FrameType
 
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
-from branchflow.notify.sender import delivering
+from branchflow.notify.delivery import delivering
 from branchflow.watch.lock import LOCK_NAME, WatchLocked, WorkspaceLock, watch_lock
 from branchflow.watch.logs import start_logging
 from branchflow.watch.loop import Watcher, WatchTimings
