@@ -1,6 +1,6 @@
 """Deliver the outbox: retry with exponential backoff, each robot's 20-a-minute limit, give up
 after a day. delivery.py runs it in a thread of the watcher (never in the file loop, so a robot
-that is down or slow never holds up a drop; `ingest` delivers what is due once at its end.
+that is down or slow never holds up a drop), and `ingest` delivers what is due at its end.
 """
 
 from __future__ import annotations
