@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from branchflow.archive.results import ArchiveResult, Conflict
-from branchflow.calendar.matrix import Submission
-from branchflow.calendar.reminders import describe_item
 from branchflow.config import BLANKS_DIR, RECEIPTS_DIR
 from branchflow.notify.formats import guard
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate.issues import Issue
+
+if TYPE_CHECKING:  # the calendar is imported only when a reminder is written, not by the pipeline
+    from branchflow.calendar.matrix import Submission
 
 RECEIPT_TOKEN = "〔回执位置〕"  # replaced when sending by the answer's path in 回执/
 SHOWN_ERRORS = 3
@@ -123,6 +125,8 @@ def _decision(c: Conflict, claimant: str) -> str:
 
 def reminder(owner: str, items: Sequence[Submission], today: date) -> str:
     """待报提醒 for one folder: 3 days before a deadline and on the day."""
+    from branchflow.calendar.reminders import describe_item
+
     lines = [f"【branchflow 待报提醒】{owner}"]
     for s in items:
         lines.append(f"· {describe_item(s, today)}")
