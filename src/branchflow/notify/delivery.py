@@ -64,6 +64,9 @@ def delivering(settings: Settings, archive: Archive, interval: float = 2.0) -> I
         len(settings.notify.channels),
         "、".join(c.name for c in settings.notify.channels),
     )
+    for channel in settings.notify.channels:
+        if channel.missing:  # the service's environment lacks it: say so in the watcher's log
+            log.warning("通知渠道“%s”暂不能发送：%s", channel.name, channel.missing)
     try:
         yield
     finally:
