@@ -2,7 +2,8 @@
 
 settings.py parses [notify]; events.py turns what happened (a drop recorded, a reminder due,
 a 撞单 decided, documents rendered, folders distributed) into outbox rows, written by the
-archive in the same transaction as the event; sender.py delivers them (in the watcher's thread
-of its own, or at the end of `ingest`) through channels.py, with retry, backoff and each
-robot's rate limit. This module imports nothing, so config.py can read settings.py cheaply.
+archive in the same transaction as the event; sender.py delivers them through channels.py, with
+retry, backoff and each robot's rate limit, and delivery.py runs it (a thread beside the
+watcher's loop, the end of `ingest`, `notify test`). messages.py and formats.py hold the texts
+and the number guard. This module imports nothing, so config.py can read settings.py cheaply.
 """
