@@ -27,11 +27,14 @@ class Context:
     def settings(self) -> Settings:
         from branchflow.config import load_settings
 
-        return load_settings(
+        settings = load_settings(
             self.workspace,
             now=os.environ.get("BRANCHFLOW_NOW") or None,
             store_url=os.environ.get("BRANCHFLOW_STORE_URL") or None,
         )
+        for warning in settings.warnings:
+            click.echo(f"提醒：{warning}", err=True)
+        return settings
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -77,6 +80,7 @@ def init(ctx: Context, directory: Path | None) -> None:
 def ingest(ctx: Context, as_json: bool) -> None:
     """处理收件箱中每个已就绪的文件一次，然后退出。"""
     from branchflow.archive.store import Archive
+    from branchflow.notify.delivery import deliver_pending
     from branchflow.pipeline import find_drops
     from branchflow.pipeline import ingest as run_ingest
     from branchflow.watch.lock import watch_lock
@@ -89,9 +93,13 @@ def ingest(ctx: Context, as_json: bool) -> None:
             click.echo(
                 json.dumps([o.as_json() for o in report.outcomes], ensure_ascii=False, indent=2)
             )
+            deliver_pending(settings, archive)
             return
         report = _ingest_with_progress(settings, archive, drops, run_ingest)
+        told = deliver_pending(settings, archive)
     _print_summary(report, settings)
+    if told is not None:
+        click.echo(told.describe())
 
 
 def _ingest_with_progress(
@@ -158,6 +166,10 @@ def report(ctx: Context, period: str | None, week: str | None, pdf: bool, as_jso
     written = render_period(
         settings, period=period, week=week, pdf=pdf, notes=lambda m: click.echo(m, err=True)
     )
+    if period:
+        from branchflow.notify.events import documents_rendered
+
+        documents_rendered(settings, period, written)
     if as_json:
         click.echo(json.dumps([str(p) for p in written], ensure_ascii=False, indent=2))
         return
@@ -195,10 +207,12 @@ def remind(ctx: Context, days: int, as_json: bool) -> None:
     """待报提醒：几天内截止、尚未收到通过版本的报表，写入各分中心 回执/（每天一次）。"""
     from branchflow.archive.store import Archive
     from branchflow.calendar import reminder_lines, send_reminders
+    from branchflow.notify.events import reminders as queue_reminders
 
     settings = ctx.settings()
     with Archive.open(settings) as archive:
         reminders = send_reminders(settings, archive, settings.now(), days=days)
+        queue_reminders(settings, archive, settings.now())
     if as_json:
         click.echo(json.dumps([r.as_json() for r in reminders], ensure_ascii=False, indent=2))
         return
@@ -278,6 +292,34 @@ def store_copy(ctx: Context, target: str, force: bool) -> None:
 
     for line in copy_store(ctx.settings(), target, force=force).describe():
         click.echo(line)
+
+
+@cli.group()
+def notify() -> None:
+    """通知：企业微信 / 钉钉群机器人与电子邮件（[[notify.channels]]）。"""
+
+
+@notify.command("test")
+@click.argument("channel")
+@pass_context
+def notify_test(ctx: Context, channel: str) -> None:
+    """立即向 CHANNEL（渠道 name）发送一条测试消息，并显示结果。"""
+    from branchflow.notify.delivery import send_test
+
+    click.echo(send_test(ctx.settings(), channel))
+
+
+@notify.command("pending")
+@pass_context
+def notify_pending(ctx: Context) -> None:
+    """列出待发送的通知，以及已放弃（发送失败超过时限）的通知。"""
+    from branchflow.archive.store import Archive
+    from branchflow.notify.pending import pending_lines
+
+    settings = ctx.settings()
+    with Archive.open(settings) as archive:
+        for line in pending_lines(settings, archive):
+            click.echo(line)
 
 
 @cli.command()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branchflow.errors import ConfigError
+from branchflow.notify.settings import NotifySettings, parse_notify
 
 CONFIG_NAME = "branchflow.toml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
@@ -79,6 +82,9 @@ class Settings:
     # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
     # may be taken over by another watcher sharing the inbox ([store] claim_timeout).
     claim_timeout: float = 60.0
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    # Said once when the settings are loaded (the CLI prints them): e.g. a secret in the file.
+    warnings: tuple[str, ...] = ()
 
     @property
     def inbox(self) -> Path:
@@ -120,9 +126,13 @@ class Settings:
 
 
 def load_settings(
-    workspace: Path, now: str | None = None, store_url: str | None = None
+    workspace: Path,
+    now: str | None = None,
+    store_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Load `<workspace>/branchflow.toml`; `now` and `store_url` are the environment overrides."""
+    """Load `<workspace>/branchflow.toml`; `now` and `store_url` are the environment overrides;
+    `env:VAR` values in [notify] are read from `environ` (the process environment)."""
     path = workspace / CONFIG_NAME
     if not path.is_file():
         raise ConfigError(
@@ -133,11 +143,15 @@ def load_settings(
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} 格式有误：{exc}") from exc
-    return parse_settings(raw, workspace.resolve(), now=now, store_url=store_url)
+    return parse_settings(raw, workspace.resolve(), now=now, store_url=store_url, environ=environ)
 
 
 def parse_settings(
-    raw: dict[str, Any], workspace: Path, now: str | None = None, store_url: str | None = None
+    raw: dict[str, Any],
+    workspace: Path,
+    now: str | None = None,
+    store_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Settings:
     company = _table(raw, "company")
     tz = _zone(str(company.get("timezone", "Asia/Shanghai")))
@@ -166,6 +180,11 @@ def parse_settings(
     hq_folder = str(company.get("hq_folder", "总部"))
     if hq_folder in {b.name for b in branches}:
         raise ConfigError(f"{CONFIG_NAME}：总部文件夹名“{hq_folder}”与某个分中心重名")
+    notify, warnings = parse_notify(
+        raw,
+        [*(b.name for b in branches), *(d.name for d in departments), hq_folder],
+        os.environ if environ is None else environ,
+    )
     return Settings(
         workspace=workspace,
         company=str(company.get("name", "黔龙阳光地产营销中心")),
@@ -189,6 +208,8 @@ def parse_settings(
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
+        notify=notify,
+        warnings=tuple(warnings),
     )
 
 

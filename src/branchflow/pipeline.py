@@ -18,6 +18,7 @@ from branchflow.archive.results import ArchiveResult, LedgerEntry
 from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
 from branchflow.export import ExportResult, export_archive
+from branchflow.notify.events import file_notices
 from branchflow.parse import ParsedWorkbook, read_workbook
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate import validate
@@ -191,6 +192,7 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
         settings.protection_days,
         original,
         kind=kind,
+        notices=file_notices(settings, incoming, batch, issues, kind),
     )
     issues = (*issues, *result.issues)
     receipts = settings.inbox / incoming.folder / RECEIPTS_DIR

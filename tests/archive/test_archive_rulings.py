@@ -9,7 +9,8 @@ from archive_helpers import NOW, A, B, customer, customers_batch, drop
 
 from branchflow.archive.accounts import AuditEntry
 from branchflow.archive.console import ConsoleStore
-from branchflow.archive.rulings import RULING_BRANCH, RulingError
+from branchflow.archive.outbox import OutboxMessage
+from branchflow.archive.rulings import RULING_BRANCH, Ruling, RulingError
 from branchflow.archive.store import Archive
 
 
@@ -76,3 +77,30 @@ def test_bad_rulings_change_nothing(
         ConsoleStore(archive).rule(conflict_id or real, outcome, reason, _entry())
     assert archive.customers()[0]["owner_branch"] == A
     assert ConsoleStore(archive).audit_entries(None, 10, 0)[1] == 0
+
+
+def test_a_ruling_writes_its_notifications_in_its_own_transaction(archive: Archive) -> None:
+    conflict_id = int(_conflict(archive)["id"])
+    store = ConsoleStore(archive)
+
+    def messages(ruling: Ruling) -> list[OutboxMessage]:
+        return [
+            OutboxMessage(
+                "东莞群", "conflict", branch, f"{ruling.masked_phone} 归{ruling.winner_branch}"
+            )
+            for branch in (ruling.owner_branch, ruling.claimant_branch)
+        ]
+
+    def failing(ruling: Ruling) -> list[OutboxMessage]:
+        raise RuntimeError("the ruling's transaction fails after the ownership change")
+
+    with pytest.raises(RuntimeError):
+        store.rule(conflict_id, "claimant", "客户确认由宁波带看", _entry(), failing)
+    assert archive.customers()[0]["owner_branch"] == A  # rolled back together
+    assert archive.outbox.listing(("pending",)) == []
+    store.rule(conflict_id, "claimant", "客户确认由宁波带看", _entry(), messages)
+    queued = archive.outbox.listing(("pending",))
+    assert sorted((m.scope, m.body) for m in queued) == [
+        (A, f"138****5678 归{B}"),
+        (B, f"138****5678 归{B}"),
+    ]

@@ -6,12 +6,14 @@ PostgreSQL) and its transactions; every statement is in the archive's own module
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from branchflow.archive import accounts, console_reads, rulings
+from branchflow.archive import accounts, console_reads, outbox, rulings
 from branchflow.archive.accounts import Account, AuditEntry
 from branchflow.archive.console_reads import CustomerQuery, DropFilter
+from branchflow.archive.outbox import OutboxMessage
 from branchflow.archive.rulings import Ruling
 from branchflow.archive.store import Archive
 
@@ -134,11 +136,21 @@ class ConsoleStore:
 
     # ── 撞单 rulings ─────────────────────────────────────────────────────────────────────────
 
-    def rule(self, conflict_id: int, outcome: str, reason: str, entry: AuditEntry) -> Ruling:
-        """Record 销售管理部's ruling (moving the customer if needed) and its audit entry in one
-        transaction. RulingError for an unknown conflict, a bad outcome or no reason."""
+    def rule(
+        self,
+        conflict_id: int,
+        outcome: str,
+        reason: str,
+        entry: AuditEntry,
+        messages: Callable[[Ruling], Sequence[OutboxMessage]] | None = None,
+    ) -> Ruling:
+        """Record 销售管理部's ruling (moving the customer if needed), its audit entry and the
+        notifications it sends (`messages`, made from the ruling) in one transaction.
+        RulingError for an unknown conflict, a bad outcome or no reason."""
         assert entry.user_name is not None
         with self.archive.write_transaction("记录撞单裁定") as conn:
             ruling = rulings.rule(conn, conflict_id, outcome, reason, entry.user_name, entry.at)
             accounts.audit(conn, entry)
+            if messages is not None:
+                outbox.insert_messages(conn, messages(ruling), entry.at)
         return ruling

@@ -276,6 +276,37 @@ claims = Table(
     Column("heartbeat_at", UtcDateTime(), nullable=False),
 )
 
+# Messages for the group robots and e-mail (notify/), written in the same transaction as the
+# event they tell of, so a crash never loses one; the sender marks each sent, retried (with
+# backoff) or failed. A sender claims rows before sending (claimed_by / claimed_until), so two
+# watchers sharing a PostgreSQL store never both send one.
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("body", Text, nullable=False),
+    Column("payload", Text),  # JSON: counts an 接收汇总 adds up
+    Column("attachments", Text),  # JSON list of workspace-relative paths
+    Column("file_id", Integer, ForeignKey("files.id"), index=True),
+    Column("dedupe_key", String(200)),
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+    Column("claimed_by", String(200)),
+    Column("claimed_until", UtcDateTime()),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    UniqueConstraint("channel", "dedupe_key"),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
 CUSTOMER_KEYS = tuple(f.key for f in CUSTOMER_FIELDS)
 
 # ── the console (`branchflow serve`) ─────────────────────────────────────────────────────────

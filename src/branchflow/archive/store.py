@@ -30,6 +30,7 @@ from branchflow.archive.followups import add_followups, link_orphans
 from branchflow.archive.localdisk import refuse_network_store
 from branchflow.archive.migrate import bring_to_head
 from branchflow.archive.originals import keep_original
+from branchflow.archive.outbox import Notices, Outbox, record_notices
 from branchflow.archive.phonebook import PhoneBook
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
 from branchflow.archive.results import ArchiveResult, Conflict, ExportData, LedgerEntry
@@ -52,6 +53,8 @@ class Archive:
         self._reader = reader(engine)
         self._tz = settings.timezone
         self._claims = FileClaims(engine, settings.claim_timeout)
+        # Messages for group robots and e-mail (notify/): the sender's reads and marks.
+        self.outbox = Outbox(self._writer, self._reader, engine.url)
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
@@ -103,11 +106,13 @@ class Archive:
         duplicate_of: int | None = None,
         *,
         kind: str | None = None,
+        notices: Notices | None = None,
     ) -> ArchiveResult:
         """Record one drop in one transaction: ledger row, issues and, if accepted, its data.
 
         `kind` names the file's kind when there is no batch (rejected before validation); a
         duplicate without a batch takes kind and period from the file it duplicates.
+        `notices` gives the messages telling of it (notify/), written in the same transaction.
         """
         if status not in FILE_STATUSES:
             raise ValueError(f"unknown status {status!r}")
@@ -126,6 +131,7 @@ class Archive:
                     original_path,
                     duplicate_of,
                     kind,
+                    notices,
                 )
         except SQLAlchemyError as exc:
             raise failure(
@@ -160,6 +166,7 @@ class Archive:
         original_path: str,
         duplicate_of: int | None,
         kind: str | None,
+        notices: Notices | None = None,
     ) -> ArchiveResult:
         period = batch.period if batch is not None else None
         kind = batch.kind if batch is not None else kind
@@ -184,6 +191,8 @@ class Archive:
             result = _apply(conn, batch, file_id, now, protection_days)
             ledger.insert_issues(conn, file_id, result.issues, origin="archive")
         ledger.finish_file(conn, file_id, _counts(result))
+        if notices is not None:
+            record_notices(conn, notices, result)
         self._claims.check(conn, incoming.relative)
         return result
 

@@ -16,6 +16,7 @@ from types import FrameType
 
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
+from branchflow.notify.delivery import delivering
 from branchflow.watch.lock import LOCK_NAME, WatchLocked, WorkspaceLock, watch_lock
 from branchflow.watch.logs import start_logging
 from branchflow.watch.loop import Watcher, WatchTimings
@@ -55,7 +56,7 @@ def run_watch(
                     settings, archive, polling=polling, interval=interval, timings=timings
                 )
                 log.info("日志：%s", settings.store_dir / LOG_FILE)
-                with _stop_on_signals(watcher):
+                with _stop_on_signals(watcher), delivering(settings, archive):
                     watcher.run()
         except KeyboardInterrupt:
             log.warning("再次收到停止信号，立即退出；未处理完的文件下次启动时处理，不会重复入库")

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from branchflow.archive.store import Archive
@@ -118,9 +119,10 @@ class Aftercare:
             written = write_reminders(self.settings, self.archive, now)
         except Exception as exc:
             log.exception("生成今日报送提醒失败：%s", exc)
-            return
+            written = []
         if written:
             log.info("已生成今日报送提醒 %d 份", len(written))
+        _queue_reminders(self.settings, self.archive, now)
 
     def _export(self, branches: set[str]) -> bool:
         if not branches:
@@ -160,6 +162,19 @@ class Aftercare:
             temp.replace(self._state_file)
         except OSError as exc:
             log.warning("无法写入 %s：%s", self._state_file, exc)
+
+
+def _queue_reminders(settings: Settings, archive: Archive, now: datetime) -> None:
+    """Today's reminders for the group robots and e-mail (notify/), sent at [notify] remind_at."""
+    from branchflow.notify.events import reminders
+
+    try:
+        queued = reminders(settings, archive, now)
+    except Exception as exc:
+        log.exception("生成今日群提醒失败：%s", exc)
+        return
+    if queued:
+        log.info("今日待报提醒将发到群 / 邮箱：%d 条", queued)
 
 
 def _render(settings: Settings, period: str) -> None:

@@ -1,7 +1,8 @@
 """撞单: open (not yet ruled) and ruled conflicts; 销售管理部 rules with a written reason.
 
 A ruling is stored with who/when/why in the same transaction as the ownership change and its
-audit entry, then told to both branches in their 回执/ folders.
+audit entry (with the messages for the notification channels), then told to both branches in
+their 回执/ folders.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from branchflow.archive.rulings import RulingError
+from branchflow.archive.outbox import OutboxMessage
+from branchflow.archive.rulings import Ruling, RulingError
+from branchflow.config import Settings
 from branchflow.console import access
 from branchflow.console.notices import ruling_notices
 from branchflow.console.web import Page, redirect
+from branchflow.notify.events import conflict_decision_messages
 
 PAGE_SIZE = 50
 MIN_REASON = 4  # characters: a ruling is explained, not just clicked
@@ -72,12 +76,22 @@ def ruling(page: Page) -> Response:
     winner = found["owner_branch"] if outcome == "owner" else found["claimant_branch"]
     entry = page.entry("ruling", f"撞单 {conflict_id}", f"归{winner}：{reason}")
     try:
-        decided = page.store.rule(conflict_id, outcome, reason, entry)
+        decided = page.store.rule(
+            conflict_id, outcome, reason, entry, lambda r: _group_messages(page.settings, r)
+        )
     except RulingError as exc:
         raise HTTPException(404, f"无法记录裁定：{exc}") from exc
     written = ruling_notices(page.settings, decided)
     names = "|".join(f"{p.parent.parent.name}/{p.parent.name}/{p.name}" for p in written)
     return redirect(f"/conflicts/{conflict_id}", notices=names)
+
+
+def _group_messages(settings: Settings, ruling: Ruling) -> list[OutboxMessage]:
+    """The ruling for the branches' and 总部's notification channels (none configured: none)."""
+    decision = ("改归" if ruling.moved else "继续归属") + f"{ruling.winner_branch}：{ruling.reason}"
+    return conflict_decision_messages(
+        settings, ruling.masked_phone, ruling.owner_branch, ruling.claimant_branch, decision
+    )
 
 
 def _again(page: Page, problem: str, reason: str) -> Response:
