@@ -141,19 +141,19 @@ def _section(
 
 
 def template() -> bytes:
-    b = TemplateBuilder("部门及项目工作计划")
+    b = TemplateBuilder("部门及项目工作计划", landscape=True)
     blocks.frame_title(b, "{{ period_label }}部门及项目工作计划", "下发{{ branch }}")
     b.text("{{ summary }}")
     b.heading("一、需要{{ branch }}配合的事项")
     b.tag("if mine")
     b.table(
         [
-            Col("部门/项目", "{{ m.owner }}", 24),
-            Col("工作事项", "{{ m.item }}", 28),
-            Col("具体内容", "{{ m.detail }}", 48),
-            Col("完成时间", "{{ m.due }}", 22, "c"),
-            Col("需分中心配合", "{{r m.cooperation }}", 20, "c"),
-            Col("联系人/电话", "{{ m.contact }}", 26),
+            Col("部门/项目", "{{ m.owner }}", 32),
+            Col("工作事项", "{{ m.item }}", 36),
+            Col("具体内容", "{{ m.detail }}", 78),
+            Col("完成时间", "{{ m.due }}", 26, "c"),
+            Col("需分中心配合", "{{r m.cooperation }}", 30, "c"),
+            Col("联系人/电话", "{{ m.contact }}", 40),
         ],
         "m in mine",
     )
@@ -172,12 +172,12 @@ def template() -> bytes:
     b.note("{{ o.filed }}")
     b.table(
         [
-            Col("工作事项", "{{ p.item }}", 30),
-            Col("具体内容", "{{ p.detail }}", 50),
-            Col("完成时间", "{{ p.due }}", 22, "c"),
-            Col("需分中心配合", "{{r p.cooperation }}", 22, "c"),
-            Col("涉及项目", "{{ p.projects }}", 26),
-            Col("联系人/电话", "{{ p.contact }}", 26),
+            Col("工作事项", "{{ p.item }}", 36),
+            Col("具体内容", "{{ p.detail }}", 78),
+            Col("完成时间", "{{ p.due }}", 26, "c"),
+            Col("需分中心配合", "{{r p.cooperation }}", 30, "c"),
+            Col("涉及项目", "{{ p.projects }}", 36),
+            Col("联系人/电话", "{{ p.contact }}", 40),
         ],
         "p in o.rows",
     )
