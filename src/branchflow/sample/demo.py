@@ -58,8 +58,8 @@ def _summary(settings: Settings, outcomes: list[FileOutcome], documents: list[Pa
     ws = settings.workspace
     return [
         "",
-        f"示例完成：{len(settings.branches)} 个分中心、{len(settings.planners)} 个部门和项目营销部、"
-        f"2 个月共 {len(outcomes)} 次报送 —— "
+        f"示例完成：{len(settings.branches)} 个分中心、{len(settings.planners)} 个部门和"
+        f"项目营销部、2 个月共 {len(outcomes)} 次报送 —— "
         f"接收 {count['accepted']}，退回 {count['rejected']}，重复 {count['duplicate']}。",
         f"  回执（各分中心看到的答复）：{ws / 'inbox'}/<分中心>/{RECEIPTS_DIR}/",
         f"  下发（各分中心收到的总部简报、例会资料、部门及项目工作计划、本分中心档案、下发说明）："
