@@ -89,6 +89,10 @@ LOOKUP_FIELDS = (
 )  # fmt: skip
 
 
+PROMPT = "请在上面黄色格子里输入手机号码"
+DATE_FIELDS = frozenset({"registered_on", "protected_until", "last_date", "next_date"})
+
+
 def file_name(branch: str) -> str:
     return f"{BRANCH_PREFIX}{branch}.xlsx"
 
@@ -306,20 +310,18 @@ class _Writer:
         key = 'SUBSTITUTE(SUBSTITUTE(TRIM($B$3)," ",""),"-","")'
         found = f"MATCH({key},{phones},0)"
         ws.write_string(4, 0, "查询结果：", label)
+        # The cached results are what a program that does not recalculate on opening shows.
         ws.write_formula(
             4, 1,
-            f'=IF($B$3="","请在上面黄色格子里输入手机号码",IF(ISNUMBER({found}),"本分中心的客户",'
+            f'=IF($B$3="","{PROMPT}",IF(ISNUMBER({found}),"本分中心的客户",'
             '"不是本分中心名下的客户（新客户请登记；如已由其他分中心登记，报送后系统会判定撞单）"))',
+            None, PROMPT,
         )  # fmt: skip
         for row, (title, field) in enumerate(LOOKUP_FIELDS, start=5):
             value = f"INDEX({_range(columns.index(field))},{found})"
-            fmt = (
-                self.day
-                if "日期" in title or title in ("保护期至", "最近跟进", "下次跟进")
-                else None
-            )
+            fmt = self.day if field in DATE_FIELDS else None
             ws.write_string(row, 0, f"{title}：", label)
-            ws.write_formula(row, 1, f'=IFERROR(IF({value}="","",{value}),"")', fmt)
+            ws.write_formula(row, 1, f'=IFERROR(IF({value}="","",{value}),"")', fmt, "")
         notes = (
             f"本工作簿只含{book.branch}名下的客户（客户总档案中归属本分中心的），共 "
             f"{book.count(CUSTOMERS)} 人；其他分中心的客户不在其中。",
