@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -88,13 +89,16 @@ def distribute(
     *,
     dry_run: bool = False,
     pdf: bool | None = None,
+    archive: Archive | None = None,
     notes: Callable[[str], None] | None = None,
 ) -> DistributionReport:
-    """Bring every branch's 下发 folder of `period` (default: the open months) up to date."""
+    """Bring every branch's 下发 folder of `period` (default: the open months) up to date;
+    `archive` is the caller's open one (the watcher's), else the store is opened here."""
     say = notes or _log.warning
-    with Archive.open(settings) as archive:
-        months = [Month.parse(period)] if period else open_months(settings, archive)
-        inputs = [read_inputs(settings, archive, m, say) for m in months]
+    month = Month.parse(period) if period else None
+    with nullcontext(archive) if archive else Archive.open(settings) as store:
+        months = [month] if month else open_months(settings, store)
+        inputs = [read_inputs(settings, store, m, say) for m in months]
     with_pdf = settings.distribution.pdf if pdf is None else pdf
     placements: list[Placement] = []
     for month_inputs in inputs:

@@ -87,14 +87,16 @@ def items_for(inputs: Inputs, branch: str, today: date) -> tuple[list[Item], lis
         items += [found] if found else []
         absent += [] if found else [_briefing_absent(inputs)]
     if "meeting" in wanted:
-        items.append(_meeting(inputs, branch))
+        found = _meeting(inputs, branch)
+        items += [found] if found else []
     if "plans" in wanted:
         if inputs.plans:
             items.append(_plans(inputs, branch))
         else:
             absent.append(_plans_absent(inputs))
     if "archive" in wanted:
-        items.append(_archive(inputs, branch, today))
+        book = _archive(inputs, branch, today)
+        items += [book] if book else []
     return items, absent
 
 
@@ -130,9 +132,13 @@ def _briefing_absent(inputs: Inputs) -> str:
     return f"{briefing.file_name(inputs.month)}：{text}"
 
 
-def _meeting(inputs: Inputs, branch: str) -> Item:
+def _meeting(inputs: Inputs, branch: str) -> Item | None:
+    """例会资料, once any of its inputs exists: HQ's briefing, last month's report, a follow-up
+    falling due this month."""
     settings, snapshot = inputs.settings, inputs.snapshot
     context = meeting.context(settings, snapshot, inputs.figures, branch)
+    if context["hq"]["missing"] and context["last"]["missing"] and not context["due"]:
+        return None
     day = long_day(meeting_day(settings, inputs.month))
     hq = "总部简报未到" if context["hq"]["missing"] else "总部简报"
     summary = (
@@ -173,9 +179,12 @@ def _due_day(inputs: Inputs) -> int:
     return rule.day if rule is not None and rule.day else 28
 
 
-def _archive(inputs: Inputs, branch: str, today: date) -> Item:
+def _archive(inputs: Inputs, branch: str, today: date) -> Item | None:
+    """The branch's own archive, once it has a customer, a 撞单 or a drop this month."""
     settings = inputs.settings
     book = workbook.branch_book(settings, inputs.snapshot, inputs.ledger, branch, today)
+    if not book.holds_anything:
+        return None
     content = book.content
     return Item(
         workbook.file_name(branch),

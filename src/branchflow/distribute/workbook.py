@@ -121,6 +121,10 @@ class BranchBook:
         return fingerprint(FORMAT, self.branch, self.due_days, self.protection_days,
                            [(s.name, s.rows) for s in self.sheets])  # fmt: skip
 
+    @property
+    def holds_anything(self) -> bool:
+        return any(self.count(name) for name in (CUSTOMERS, FOLLOWUPS, CONFLICTS, RECEIPTS))
+
     def count(self, sheet: str) -> int:
         return next(len(s.rows) for s in self.sheets if s.name == sheet)
 
