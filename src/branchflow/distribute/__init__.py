@@ -23,9 +23,9 @@ from pathlib import Path
 
 from branchflow.archive.store import Archive
 from branchflow.config import DISTRIBUTION_DIR, Settings
+from branchflow.distribute import place as files
 from branchflow.distribute.notes import GUIDE_NAME, Change, Shelf, guide_text, read_guide
 from branchflow.distribute.packet import Inputs, Item, items_for, read_inputs
-from branchflow.distribute.place import adopt, holder, place, write_text
 from branchflow.reports.pdf import convert_to_pdf, find_office
 from branchflow.reports.periods import Month
 
@@ -161,17 +161,17 @@ def _settle(
     item: Item, folder: Path, branch: str, month: Month, dry_run: bool, now: datetime
 ) -> Placement:
     target = folder / item.name
-    held = holder(target, item.content)
+    held = files.holder(target, item.content)
     if held == target:
         return Placement(month.key, branch, item.name, target, "unchanged")
     if held is not None:  # written beside a busy file earlier: move it in once it is free
-        moved = not dry_run and adopt(held, target)
+        moved = not dry_run and files.adopt(held, target)
         return Placement(month.key, branch, item.name, target if moved else held,
                          "updated" if moved else "unchanged")  # fmt: skip
     if dry_run:
         state = "updated" if target.exists() else "new"
         return Placement(month.key, branch, item.name, target, state)
-    placed = place(target, item.make, now)
+    placed = files.place(target, item.make, now)
     return Placement(month.key, branch, item.name, placed.path or target, placed.state, placed.note)
 
 
@@ -201,7 +201,7 @@ def _place_pdfs(
             converted[item.content] = _to_pdf(item, say)
         data = converted[item.content]
         if data is not None:
-            placed = place(pdf, data, now)
+            placed = files.place(pdf, data, now)
             folder.placements.append(
                 Placement(placement.period, folder.branch, pdf.name, placed.path or pdf,
                           placed.state, placed.note)
@@ -238,7 +238,7 @@ def _write_guide(settings: Settings, month: Month, folder: _Folder, now: datetim
         now=now,
         previous=previous,
     )
-    write_text(folder.path / GUIDE_NAME, text, now)
+    files.write_text(folder.path / GUIDE_NAME, text, now)
 
 
 def _shown(path: Path, base: Path) -> str:

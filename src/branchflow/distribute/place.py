@@ -104,10 +104,11 @@ def place(
     now: datetime,
     *,
     retries: int = RETRIES,
-    delay: float = RETRY_DELAY,
+    delay: float | None = None,
 ) -> Placed:
     """Write `data` to `target` atomically (temp file, then rename). A target held open (Windows)
     is retried, then written beside it; nothing is ever half-written."""
+    delay = RETRY_DELAY if delay is None else delay
     existed = target.exists()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
