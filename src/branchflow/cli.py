@@ -220,6 +220,8 @@ def distribute(ctx: Context, period: str | None, dry_run: bool) -> None:
     )
     for line in report.lines(settings.workspace):
         click.echo(line)
+    if report.failed:
+        raise BranchflowError(f"{len(report.failed)} 个文件未能下发（见上），其余已完成")
 
 
 @cli.command()

@@ -174,7 +174,8 @@ def hq_readme(settings: Settings) -> str:
             f"{settings.hq_folder} 报送文件夹 使用说明（{settings.company}）",
             "",
             f"1. 销售管理部从“{BLANKS_DIR}”复制“总部月度简报”，照“填写说明”填写并保存。",
-            f"2. 放入本文件夹，{due}；各分中心例会资料会用到它。",
+            f"2. 放入本文件夹，{due}；各分中心例会资料会用到它，简报本身（Word，装有 LibreOffice 时"
+            f"另附 PDF）也会放进每个分中心的“{DISTRIBUTION_DIR}/<月份>/”文件夹。",
             f"3. 到“{RECEIPTS_DIR}”文件夹查看回执；有错误的整份退回，第一页写明如何改正。",
             "",
         ]

@@ -3,6 +3,9 @@ without a reason."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -219,3 +222,43 @@ def test_hq_briefing_gets_a_pdf_once(ws: Settings) -> None:
     assert (folder(ws, A) / "总部月度简报-2026-11.pdf").read_bytes().startswith(b"%PDF")
     again = distribute(ws, PERIOD, pdf=True)
     assert again.written == ()
+
+
+def test_a_rewrite_replaces_the_file_whole(ws: Settings) -> None:
+    distribute(ws, PERIOD, pdf=False)
+    target = folder(ws, A) / f"分中心档案-{A}.xlsx"
+    before = target.stat().st_ino
+    rows = [customer("新登记", "13800000009")]
+    put(ws, A, "补登记.xlsx", Filling("customers", {"branch": A, "reporter": "罗明"},
+                                      {"customers": rows}))  # fmt: skip
+    run(ws, "2026-11-04T18:00")
+    distribute(ws, PERIOD, pdf=False)
+    assert target.stat().st_ino != before  # a new file renamed into place, never rewritten
+    assert not [p.name for p in folder(ws, A).iterdir() if p.name.startswith(".")]
+
+
+def test_a_broken_word_template_fails_its_documents_only(ws: Settings) -> None:
+    broken = Document()
+    broken.add_paragraph("{% if branch %}没有 endif")
+    broken.save(str(ws.templates_dir / "word" / "部门及项目工作计划.docx"))
+    report = distribute(ws, PERIOD, pdf=False)
+    failed = {p.branch for p in report.failed}
+    assert failed == set(ws.branch_names)
+    assert all("branchflow templates --check" in p.note for p in report.failed)
+    assert (folder(ws, A) / f"例会资料-{A}.docx").is_file()
+    assert not (folder(ws, A) / "部门及项目工作计划-2026-11.docx").exists()
+
+
+def test_the_command(ws: Settings) -> None:
+    src = str(Path(__file__).parents[2] / "src")
+    env = {**os.environ, "BRANCHFLOW_NOW": "2026-11-05T09:00", "PYTHONPATH": src}
+    base = [sys.executable, "-m", "branchflow", "-w", str(ws.workspace), "distribute"]
+    dry = subprocess.run([*base, "--period", PERIOD, "--dry-run"], capture_output=True,
+                         text=True, env=env, timeout=120, check=False)  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == f"将新增 inbox/{A}/下发/2026-11/总部月度简报-2026-11.docx"
+    assert not (ws.inbox / A / "下发").exists()
+    bad = subprocess.run([*base, "--period", "2026-13"], capture_output=True, text=True,
+                         env=env, timeout=120, check=False)  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("错误：--period '2026-13' 不是有效的月份")

@@ -58,6 +58,10 @@ class DistributionReport:
     def written(self) -> tuple[Placement, ...]:
         return tuple(p for p in self.placements if p.state in CHANGED)
 
+    @property
+    def failed(self) -> tuple[Placement, ...]:
+        return tuple(p for p in self.placements if p.state == "failed")
+
     def lines(self, base: Path) -> list[str]:
         """What `branchflow distribute` prints: each file written (or that would be)."""
         lead = "将" if self.dry_run else "已"
@@ -166,12 +170,24 @@ def _settle(
         return Placement(month.key, branch, item.name, target, "unchanged")
     if held is not None:  # written beside a busy file earlier: move it in once it is free
         moved = not dry_run and files.adopt(held, target)
-        return Placement(month.key, branch, item.name, target if moved else held,
-                         "updated" if moved else "unchanged")  # fmt: skip
+        return Placement(
+            month.key,
+            branch,
+            item.name,
+            target if moved else held,
+            "updated" if moved else "unchanged",
+        )
     if dry_run:
         state = "updated" if target.exists() else "new"
         return Placement(month.key, branch, item.name, target, state)
-    placed = files.place(target, item.make, now)
+    try:
+        placed = files.place(target, item.make, now)
+    except Exception as exc:  # an HQ-edited Word template can fail in any way jinja2 can
+        note = (
+            f"{target.name} 未能生成（{type(exc).__name__}: {exc}）；"
+            "运行 branchflow templates --check 检查 Word 模板"
+        )
+        return Placement(month.key, branch, item.name, target, "failed", note)
     return Placement(month.key, branch, item.name, placed.path or target, placed.state, placed.note)
 
 
@@ -203,9 +219,15 @@ def _place_pdfs(
         if data is not None:
             placed = files.place(pdf, data, now)
             folder.placements.append(
-                Placement(placement.period, folder.branch, pdf.name, placed.path or pdf,
-                          placed.state, placed.note)
-            )  # fmt: skip
+                Placement(
+                    placement.period,
+                    folder.branch,
+                    pdf.name,
+                    placed.path or pdf,
+                    placed.state,
+                    placed.note,
+                )
+            )
 
 
 def _to_pdf(item: Item, say: Callable[[str], None]) -> bytes | None:

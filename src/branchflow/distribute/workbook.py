@@ -32,8 +32,13 @@ from branchflow.templates.xlsx import WORKBOOK_OPTIONS
 
 FORMAT = 1  # bump when the layout changes, so every branch gets the new layout once
 LOOKUP, CUSTOMERS, DUE, FOLLOWUPS, CONFLICTS, RECEIPTS = (
-    "来电查询", "本分中心客户", "近期待跟进", "跟进记录", "撞单记录", "本月回执",
-)  # fmt: skip
+    "来电查询",
+    "本分中心客户",
+    "近期待跟进",
+    "跟进记录",
+    "撞单记录",
+    "本月回执",
+)
 OUTCOMES = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复件"}
 ROLES = {True: "本分中心为归属方", False: "本分中心为提交方"}
 
@@ -83,10 +88,16 @@ RECEIPT_SHEET = (
 )
 # 来电查询: what the lookup shows, from which column of 本分中心客户
 LOOKUP_FIELDS = (
-    ("客户姓名", "name"), ("客户等级", "grade"), ("状态", "status"), ("意向项目", "project"),
-    ("置业顾问", "consultant"), ("登记日期", "registered_on"), ("保护期至", "protected_until"),
-    ("最近跟进", "last_date"), ("下次跟进", "next_date"),
-)  # fmt: skip
+    ("客户姓名", "name"),
+    ("客户等级", "grade"),
+    ("状态", "status"),
+    ("意向项目", "project"),
+    ("置业顾问", "consultant"),
+    ("登记日期", "registered_on"),
+    ("保护期至", "protected_until"),
+    ("最近跟进", "last_date"),
+    ("下次跟进", "next_date"),
+)
 
 
 PROMPT = "请在上面黄色格子里输入手机号码"
@@ -118,8 +129,13 @@ class BranchBook:
     @property
     def content(self) -> str:
         """The fingerprint of what the workbook says (not when it was made)."""
-        return fingerprint(FORMAT, self.branch, self.due_days, self.protection_days,
-                           [(s.name, s.rows) for s in self.sheets])  # fmt: skip
+        return fingerprint(
+            FORMAT,
+            self.branch,
+            self.due_days,
+            self.protection_days,
+            [(s.name, s.rows) for s in self.sheets],
+        )
 
     @property
     def holds_anything(self) -> bool:
@@ -196,9 +212,14 @@ def _due(people: Sequence[Mapping[str, Any]], today: date, days: int) -> list[di
         left = (nxt - today).days
         when = "今天" if left == 0 else f"还有 {left} 天" if left > 0 else f"逾期 {-left} 天"
         rows.append(
-            {**person, "when": when, "method": last["method"], "content": last["content"],
-             "staff": last["staff"]}
-        )  # fmt: skip
+            {
+                **person,
+                "when": when,
+                "method": last["method"],
+                "content": last["content"],
+                "staff": last["staff"],
+            }
+        )
     return sorted(rows, key=lambda r: (r["next_date"], r["name"] or ""))
 
 
@@ -252,9 +273,13 @@ def write_book(book: BranchBook, company: str, now: datetime) -> bytes:
     options = {**WORKBOOK_OPTIONS, "in_memory": True}
     with Workbook(out, options) as workbook:
         workbook.set_properties(
-            {"title": f"分中心档案（{book.branch}）", "author": "branchflow", "company": company,
-             "created": now.replace(tzinfo=None)}
-        )  # fmt: skip
+            {
+                "title": f"分中心档案（{book.branch}）",
+                "author": "branchflow",
+                "company": company,
+                "created": now.replace(tzinfo=None),
+            }
+        )
         workbook.set_custom_property(FINGERPRINT_PROPERTY, STAMP_PREFIX + book.content, "text")
         writer = _Writer(workbook)
         writer.lookup(book, now)
@@ -316,11 +341,13 @@ class _Writer:
         ws.write_string(4, 0, "查询结果：", label)
         # The cached results are what a program that does not recalculate on opening shows.
         ws.write_formula(
-            4, 1,
+            4,
+            1,
             f'=IF($B$3="","{PROMPT}",IF(ISNUMBER({found}),"本分中心的客户",'
             '"不是本分中心名下的客户（新客户请登记；如已由其他分中心登记，报送后系统会判定撞单）"))',
-            None, PROMPT,
-        )  # fmt: skip
+            None,
+            PROMPT,
+        )
         for row, (title, field) in enumerate(LOOKUP_FIELDS, start=5):
             value = f"INDEX({_range(columns.index(field))},{found})"
             fmt = self.day if field in DATE_FIELDS else None
