@@ -53,7 +53,8 @@ class Aftercare:
         self._first_pending: float | None = None
         self._not_before = 0.0  # after a failed export: not again before this
         self._reminded_on = ""
-        self._distribution_owed = False  # the day's 下发 run, done once the inbox is quiet
+        # 下发 is owed after each burst, each day, and at start (a run stopped before it ended).
+        self._distribution_owed = True
         self._load()
 
     @property
