@@ -331,6 +331,7 @@ def test_the_matrix_covers_every_branch_and_the_hq_briefing(
     assert keys == [
         *((A, k, p) for k, p in per_branch),
         *((B, k, p) for k, p in per_branch),
+        ("湄江府营销部", "dept_plan", "2026-11"),  # the project's 营销部, by its default name
         (HQ, "hq_briefing", "2026-11"),
     ]
     assert matrix[-1].state == "on_time"

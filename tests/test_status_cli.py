@@ -19,6 +19,9 @@ from branchflow.templates.definitions import TEMPLATES
 from branchflow.workspace import create_workspace
 
 A, B, HQ = "东莞分中心", "宁波分中心", "总部"
+# The sample company's departments and project 营销部 that file monthly work plans.
+PLANNERS = ("市场策划部", "客户服务部", "招商管理部", "湄江府营销部", "凤冈城营销部",
+            "余庆名苑营销部", "绥阳尚城营销部", "正安花园营销部", "习水温泉小镇营销部")  # fmt: skip
 NOW = "2026-11-26T09:30"
 SPEC_KEYS = {"branch", "deliverable", "period", "due", "submitted_at", "state", "late_hours"}
 
@@ -121,6 +124,7 @@ def test_status_json_follows_spec(filed: Path) -> None:
     branches = (A, B, "苏州分中心", "深圳分中心", "温州分中心")
     assert [(r["branch"], r["deliverable"], r["period"]) for r in rows] == [
         *((b, k, p) for b in branches for k, p in per_branch),
+        *((p, "dept_plan", "2026-11") for p in PLANNERS),
         (HQ, "hq_briefing", "2026-11"),
     ]
     got = {(r["branch"], r["deliverable"], r["period"]): r for r in rows}
@@ -187,15 +191,14 @@ def test_remind_writes_once_a_day(ws: Path) -> None:
     done = run(ws, "remind", "--json")
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout)
-    # market reports are due Sat 28th; A's monthly is in, W48 (due Mon 30th) is 4 days off
+    # market reports and work plans are due Sat 28th; A's monthly is in, W48 (due Mon 30th) is
+    # 4 days off
+    branches = (A, B, "苏州分中心", "深圳分中心", "温州分中心")
     assert [(r["branch"], r["written"]) for r in first] == [
-        (A, True),
-        (B, True),
-        ("苏州分中心", True),
-        ("深圳分中心", True),
-        ("温州分中心", True),
+        *((b, True) for b in (*branches, *PLANNERS))
     ]
-    assert all([i["deliverable"] for i in r["items"]] == ["market"] for r in first)
+    assert all([i["deliverable"] for i in r["items"]] == ["market"] for r in first[:5])
+    assert all([i["deliverable"] for i in r["items"]] == ["dept_plan"] for r in first[5:])
     note = ws / "inbox" / B / RECEIPTS_DIR / "待报提醒-2026-11-26.txt"
     assert Path(first[1]["path"]) == note
     data = note.read_bytes()
@@ -209,7 +212,7 @@ def test_remind_writes_once_a_day(ws: Path) -> None:
         f"{A}：今天已提醒过（inbox/{A}/{RECEIPTS_DIR}/待报提醒-2026-11-26.txt），未重复写入"
     )
     assert note.read_bytes() == data
-    assert len(list(ws.glob(f"inbox/*/{RECEIPTS_DIR}/待报提醒-*.txt"))) == 5
+    assert len(list(ws.glob(f"inbox/*/{RECEIPTS_DIR}/待报提醒-*.txt"))) == 5 + len(PLANNERS)
 
 
 def test_remind_with_nothing_due(ws: Path) -> None:

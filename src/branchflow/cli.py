@@ -221,6 +221,24 @@ def remind(ctx: Context, days: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--period", help="月份，如 2026-11（默认：本月，以及已有资料的下月）")
+@click.option("--dry-run", is_flag=True, help="只列出将写入哪些文件，不写入")
+@pass_context
+def distribute(ctx: Context, period: str | None, dry_run: bool) -> None:
+    """下发：把总部简报、例会资料、部门及项目工作计划和本分中心档案放入各分中心的 下发/<月份>/。"""
+    from branchflow.distribute import distribute as run_distribute
+
+    settings = ctx.settings()
+    report = run_distribute(
+        settings, period, dry_run=dry_run, notes=lambda m: click.echo(m, err=True)
+    )
+    for line in report.lines(settings.workspace):
+        click.echo(line)
+    if report.failed:
+        raise BranchflowError(f"{len(report.failed)} 个文件未能下发（见上），其余已完成")
+
+
+@cli.command()
 @pass_context
 def export(ctx: Context) -> None:
     """根据档案库重写客户总档案及各分中心档案。"""

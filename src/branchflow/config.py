@@ -18,7 +18,8 @@ CONFIG_NAME = "branchflow.toml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
 RECEIPTS_DIR = "回执"
 BLANKS_DIR = "空白模板"
-RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR})
+DISTRIBUTION_DIR = "下发"  # what HQ sends a branch (inbox/<分中心>/下发/<YYYY-MM>/); never input
+RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR, DISTRIBUTION_DIR})
 GUIDE_FILE = "使用说明.txt"  # our instructions in every drop folder; never read as a drop
 
 
@@ -33,12 +34,23 @@ class Project:
     name: str
     county: str
     town: str
+    marketing: str = ""  # the project's 营销部: its drop folder for the monthly work plan
 
 
 @dataclass(frozen=True)
 class Department:
     name: str
     receives: tuple[str, ...]
+    plans: bool = True  # files a 部门月度工作计划 (销售管理部's goes out as HQ's briefing)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """What each branch's 下发/<YYYY-MM>/ folder receives ([distribution] in branchflow.toml)."""
+
+    items: tuple[str, ...] = ("briefing", "meeting", "plans", "archive")
+    pdf: bool = True  # a PDF of HQ's briefing beside the docx, where LibreOffice is installed
+    due_days: int = 14  # the archive workbook lists follow-ups due within this many days
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     # Said once when the settings are loaded (the CLI prints them): e.g. a secret in the file.
     warnings: tuple[str, ...] = ()
+    distribution: Distribution = field(default_factory=Distribution)
 
     @property
     def inbox(self) -> Path:
@@ -117,6 +130,17 @@ class Settings:
     @property
     def project_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.projects)
+
+    @property
+    def planners(self) -> tuple[str, ...]:
+        """Drop folders of the departments and project 营销部 that file monthly work plans."""
+        departments = (d.name for d in self.departments if d.plans)
+        return (*departments, *(p.marketing for p in self.projects if p.marketing))
+
+    @property
+    def drop_folders(self) -> tuple[str, ...]:
+        """Every folder under inbox/ that takes drops: branches, HQ, departments and projects."""
+        return (*self.branch_names, self.hq_folder, *self.planners)
 
     def now(self) -> datetime:
         """The current time in the configured zone (BRANCHFLOW_NOW when set)."""
@@ -164,27 +188,31 @@ def parse_settings(
     if not branches:
         raise ConfigError(f"{CONFIG_NAME}：至少需要一个 [[branches]]（分中心）")
     _unique([b.name for b in branches], "分中心 name")
-    projects = tuple(
-        Project(
-            _text(p, "name", "projects"),
-            str(p.get("county", "")).strip(),
-            _text(p, "town", "projects"),
-        )
-        for p in _list(raw, "projects")
-    )
+    projects = tuple(_project(p) for p in _list(raw, "projects"))
     _unique([p.name for p in projects], "项目 name")
     departments = tuple(
-        Department(_text(d, "name", "departments"), tuple(str(x) for x in d.get("receives", ())))
+        Department(
+            _text(d, "name", "departments"),
+            tuple(str(x) for x in d.get("receives", ())),
+            _flag(d.get("plans", True), "departments.plans"),
+        )
         for d in _list(raw, "departments")
     )
+    _unique([d.name for d in departments], "部门 name")
     hq_folder = str(company.get("hq_folder", "总部"))
     if hq_folder in {b.name for b in branches}:
         raise ConfigError(f"{CONFIG_NAME}：总部文件夹名“{hq_folder}”与某个分中心重名")
     notify, warnings = parse_notify(
         raw,
-        [*(b.name for b in branches), *(d.name for d in departments), hq_folder],
+        [
+            *(b.name for b in branches),
+            *(d.name for d in departments),
+            *(p.marketing for p in projects if p.marketing),
+            hq_folder,
+        ],
         os.environ if environ is None else environ,
     )
+    _distinct_folders(branches, hq_folder, departments, projects)
     return Settings(
         workspace=workspace,
         company=str(company.get("name", "黔龙阳光地产营销中心")),
@@ -210,6 +238,66 @@ def parse_settings(
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
         notify=notify,
         warnings=tuple(warnings),
+        distribution=_distribution(_table(raw, "distribution")),
+    )
+
+
+def _project(table: dict[str, Any]) -> Project:
+    name = _text(table, "name", "projects")
+    # The default folder drops the brand before "·": 黔龙阳光·湄江府 → 湄江府营销部;
+    # marketing = "" means the project files no plan of its own.
+    marketing = {"marketing": table.get("marketing", f"{name.rsplit('·', 1)[-1]}营销部")}
+    return Project(
+        name,
+        str(table.get("county", "")).strip(),
+        _text(table, "town", "projects"),
+        _text(marketing, "marketing", "projects") if str(marketing["marketing"]).strip() else "",
+    )
+
+
+def _distinct_folders(
+    branches: tuple[Branch, ...],
+    hq_folder: str,
+    departments: tuple[Department, ...],
+    projects: tuple[Project, ...],
+) -> None:
+    """Every drop folder under inbox/ is one owner's: no name twice, none of our own folders."""
+    owners = [
+        *((b.name, "分中心") for b in branches),
+        (hq_folder, "总部文件夹"),
+        *((d.name, "部门") for d in departments if d.plans),
+        *((p.marketing, f"项目“{p.name}”的营销部") for p in projects if p.marketing),
+    ]
+    seen: dict[str, str] = {}
+    for name, what in owners:
+        if name in RESERVED_DIRS:
+            raise ConfigError(f"{CONFIG_NAME}：{what}名称“{name}”与 branchflow 自用的文件夹同名")
+        if name in seen:
+            raise ConfigError(
+                f"{CONFIG_NAME}：{what}名称“{name}”与{seen[name]}重名；"
+                "inbox/ 下每个文件夹只能属于一方"
+            )
+        seen[name] = what
+
+
+DISTRIBUTION_ITEMS = {
+    "briefing": "总部月度简报",
+    "meeting": "例会资料",
+    "plans": "部门及项目工作计划",
+    "archive": "分中心档案",
+}
+
+
+def _distribution(raw: dict[str, Any]) -> Distribution:
+    default = Distribution()
+    items = raw.get("items", list(default.items))
+    if not isinstance(items, list) or not all(i in DISTRIBUTION_ITEMS for i in items):
+        choices = "、".join(f"{k}（{v}）" for k, v in DISTRIBUTION_ITEMS.items())
+        raise ConfigError(f"{CONFIG_NAME}：[distribution] items = {items!r} 只能从 {choices} 中选")
+    return Distribution(
+        items=tuple(dict.fromkeys(items)),
+        pdf=_flag(raw.get("pdf", default.pdf), "distribution.pdf"),
+        due_days=_int(raw.get("due_days", default.due_days), "distribution.due_days"),
     )
 
 
@@ -229,6 +317,7 @@ DEFAULT_CALENDAR = {
     "market": {"day": 28, "time": "23:59"},
     "weekly": {"weekday": 1, "time": "23:59"},
     "hq_briefing": {"day": 2, "time": "23:59", "meeting_day": 3},
+    "dept_plan": {"day": 28, "time": "23:59"},
 }
 
 
@@ -326,6 +415,12 @@ def _unique(names: list[str], what: str) -> None:
         if name in seen:
             raise ConfigError(f"{CONFIG_NAME}：{what} “{name}”重复")
         seen.add(name)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为 true 或 false")
+    return value
 
 
 def _seconds(value: Any, where: str) -> float:

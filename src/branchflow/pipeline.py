@@ -26,6 +26,7 @@ from branchflow.validate.batch import ValidatedBatch, ValidationContext
 from branchflow.validate.issues import Issue
 
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
+PLANNER_KINDS = frozenset({"dept_plan"})
 STATUS_WORDS = {
     "accepted": "已接收",
     "rejected": "已退回",
@@ -95,7 +96,7 @@ class IngestReport:
 
 def find_drops(settings: Settings) -> tuple[list[Path], list[FileOutcome]]:
     """Every file waiting in a known folder, and the files we leave alone (with why)."""
-    known = {*settings.branch_names, settings.hq_folder}
+    known = set(settings.drop_folders)
     ready: list[Path] = []
     ignored: list[FileOutcome] = []
     if not settings.inbox.is_dir():
@@ -232,19 +233,37 @@ def _check(
 
 
 def _misplaced(parsed: ParsedWorkbook, folder: str, settings: Settings) -> Issue | None:
+    """A workbook of a kind this folder's owner does not file (each folder takes its own)."""
     if parsed.kind == "unknown":
         return parsed.issues[0] if parsed.issues else None
-    if folder == settings.hq_folder and parsed.kind != "hq_briefing":
-        return Issue(
-            "kind.wrong_folder",
-            f"“{settings.hq_folder}”文件夹只接收总部月度简报：分中心的报表请放入本分中心的文件夹",
+    hq = settings.hq_folder
+    if folder == hq:
+        if parsed.kind == "hq_briefing":
+            return None
+        return _wrong_folder(f"“{hq}”文件夹只接收总部月度简报：" + _home_of(parsed.kind, settings))
+    if folder in settings.planners:
+        if parsed.kind in PLANNER_KINDS:
+            return None
+        return _wrong_folder(
+            f"“{folder}”文件夹只接收部门月度工作计划：" + _home_of(parsed.kind, settings)
         )
-    if folder != settings.hq_folder and parsed.kind not in BRANCH_KINDS:
-        return Issue(
-            "kind.wrong_folder",
-            f"总部月度简报请放入 inbox/{settings.hq_folder}/ 文件夹，不要放在分中心文件夹",
-        )
-    return None
+    if parsed.kind in BRANCH_KINDS:
+        return None
+    return _wrong_folder(_home_of(parsed.kind, settings) + "，不要放在分中心文件夹")
+
+
+def _home_of(kind: str, settings: Settings) -> str:
+    """Where a workbook of `kind` belongs, in words."""
+    if kind == "hq_briefing":
+        return f"总部月度简报请放入 inbox/{settings.hq_folder}/ 文件夹"
+    if kind in PLANNER_KINDS:
+        example = f"，如 inbox/{settings.planners[0]}/" if settings.planners else ""
+        return f"部门月度工作计划请放入本部门（或本项目营销部）的报送文件夹{example}"
+    return "分中心的报表请放入本分中心的文件夹"
+
+
+def _wrong_folder(message: str) -> Issue:
+    return Issue("kind.wrong_folder", message)
 
 
 def _duplicate(
@@ -365,7 +384,7 @@ def is_drop(settings: Settings, path: Path) -> bool:
         parts = path.relative_to(settings.inbox).parts
     except ValueError:
         return False
-    if len(parts) < 2 or parts[0] not in {*settings.branch_names, settings.hq_folder}:
+    if len(parts) < 2 or parts[0] not in settings.drop_folders:
         return False
     if any(p in RESERVED_DIRS or p.startswith(".") for p in parts[1:-1]):
         return False

@@ -11,6 +11,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 from branchflow.config import (
     BLANKS_DIR,
     CONFIG_NAME,
+    DISTRIBUTION_DIR,
     GUIDE_FILE,
     RECEIPTS_DIR,
     SAMPLE_CONFIG,
@@ -25,6 +26,7 @@ from branchflow.templates.xlsx import DEFAULT_COMPANY, write_template
 
 BRANCH_KINDS = ("customers", "monthly", "market", "weekly")
 HQ_KINDS = ("hq_briefing",)
+PLANNER_KINDS = ("dept_plan",)
 WEEKDAYS = "一二三四五六日"
 README_NAME = GUIDE_FILE
 DEMO_MARKER = ".branchflow-demo"  # in store/: this workspace was made by `branchflow demo`
@@ -57,7 +59,7 @@ def build_workspace(settings: Settings) -> None:
         settings.templates_dir / "excel",
         settings.templates_dir / "word",
     ]
-    for owner in (*settings.branch_names, settings.hq_folder):
+    for owner in settings.drop_folders:
         folders += [settings.inbox / owner / RECEIPTS_DIR, settings.inbox / owner / BLANKS_DIR]
     for folder in folders:
         _mkdir(folder)
@@ -67,6 +69,8 @@ def build_workspace(settings: Settings) -> None:
     for branch in settings.branch_names:
         _write_readme(settings.inbox / branch, branch_readme(branch, settings))
     _write_readme(settings.inbox / settings.hq_folder, hq_readme(settings))
+    for planner in settings.planners:
+        _write_readme(settings.inbox / planner, planner_readme(planner, settings))
 
 
 def prepare_demo_workspace(target: Path) -> Settings:
@@ -108,9 +112,11 @@ def generate_templates(
 
 
 def generate_blanks(settings: Settings) -> list[Path]:
-    """Pre-filled blanks: inbox/<branch>/空白模板/ for each branch, HQ's in inbox/<hq>/空白模板/."""
+    """Pre-filled blanks in every drop folder's 空白模板/: a branch's four kinds, HQ's briefing,
+    a department's or project 营销部's monthly work plan."""
     owners: list[tuple[str, tuple[str, ...]]] = [(b, BRANCH_KINDS) for b in settings.branch_names]
     owners.append((settings.hq_folder, HQ_KINDS))
+    owners += [(p, PLANNER_KINDS) for p in settings.planners]
     paths = []
     for owner, kinds in owners:
         folder = settings.inbox / owner / BLANKS_DIR
@@ -147,6 +153,10 @@ def branch_readme(branch: str, settings: Settings) -> str:
             f"4. 几秒钟后到“{RECEIPTS_DIR}”文件夹看结果：通过的有一份回执；有错误的整份退回，",
             "   退回的工作簿第一页“错误清单”写明哪个格子错了、怎么改，改好后重新放入本文件夹即可。",
             "5. 客户档案可以一直用同一个工作簿往下加行，每次放入新的版本，不会重复入库。",
+            f"6. 总部和各部门、各项目营销部发给本分中心的资料在“{DISTRIBUTION_DIR}”文件夹里，"
+            "按月份分开（如 下发/2026-11/）：",
+            "   总部月度简报、例会资料、部门及项目工作计划、本分中心档案；",
+            "   每次更新写在其中的“下发说明.txt”里。",
             "",
             "报送时间：",
             "  · 客户档案：随时报送",
@@ -164,8 +174,28 @@ def hq_readme(settings: Settings) -> str:
             f"{settings.hq_folder} 报送文件夹 使用说明（{settings.company}）",
             "",
             f"1. 销售管理部从“{BLANKS_DIR}”复制“总部月度简报”，照“填写说明”填写并保存。",
-            f"2. 放入本文件夹，{due}；各分中心例会资料会用到它。",
+            f"2. 放入本文件夹，{due}；各分中心例会资料会用到它，简报本身（Word，装有 LibreOffice 时"
+            f"另附 PDF）也会放进每个分中心的“{DISTRIBUTION_DIR}/<月份>/”文件夹。",
             f"3. 到“{RECEIPTS_DIR}”文件夹查看回执；有错误的整份退回，第一页写明如何改正。",
+            "",
+        ]
+    )
+
+
+def planner_readme(owner: str, settings: Settings) -> str:
+    """The note in a department's or project 营销部's drop folder."""
+    due = next(describe_deadline(d) for d in settings.calendar if d.kind == "dept_plan")
+    return "\n".join(
+        [
+            f"{owner} 报送文件夹 使用说明（{settings.company}）",
+            "",
+            f"1. 从“{BLANKS_DIR}”复制“部门月度工作计划”（名称已经填好），照“填写说明”填写：",
+            "   一项工作一行；需要哪些分中心配合写在“需分中心配合”一栏",
+            "   （“全部”、分中心名称，或“无”）。",
+            f"2. {due}放入本文件夹（{owner}），报告期填报送的月份，内容是下月的工作计划。",
+            f"3. 几秒钟后到“{RECEIPTS_DIR}”文件夹看回执；有错误的整份退回，第一页写明如何改正。",
+            "4. 收到的计划汇编成“部门及项目工作计划”，下发到每个分中心文件夹的“下发/<月份>/”里，",
+            "   点名某个分中心配合的事项在该分中心那一份里排在最前面。",
             "",
         ]
     )
@@ -194,12 +224,12 @@ def _holds_data(settings: Settings) -> bool:
 def _demo_output(settings: Settings) -> list[Path]:
     """Drops and receipts in the inbox folders (not the blanks, not the READMEs)."""
     found: list[Path] = []
-    for owner in (*settings.branch_names, settings.hq_folder):
+    for owner in settings.drop_folders:
         folder = settings.inbox / owner
         if folder.is_dir():
             found += [p for p in folder.iterdir() if p.is_file() and p.name != README_NAME]
-            receipts = folder / RECEIPTS_DIR
-            found += list(receipts.iterdir()) if receipts.is_dir() else []
+            for answers in (folder / RECEIPTS_DIR, folder / DISTRIBUTION_DIR):
+                found += list(answers.iterdir()) if answers.is_dir() else []
     return found
 
 

@@ -22,7 +22,7 @@ from archive_helpers import (
 )
 from sqlalchemy import text
 
-from branchflow.archive.migrate import head_revision
+from branchflow.archive.migrate import head_revision, script_directory
 from branchflow.archive.store import Archive
 from branchflow.archive.transfer import copy_store, migrate_store
 from branchflow.config import Settings
@@ -126,13 +126,14 @@ def test_a_mismatch_rolls_the_target_back(
 
 def test_migrate_reports_the_version(tmp_path: Path, pg_database: Callable[..., str]) -> None:
     settings = make_settings(tmp_path, store_url=pg_database(migrated=False))
-    head = head_revision()
     first = migrate_store(settings)
-    assert (first.before, first.applied[:2], first.head) == (None, ("0001", "0002"), head)
-    assert first.applied[-1] == head
-    assert f"已从空库升级到版本 {head}" in first.describe()[0]
+    # every revision, oldest first (0001, 0002, …), whatever the newest is called
+    chain = tuple(reversed([r.revision for r in script_directory().walk_revisions()]))
+    assert chain[:2] == ("0001", "0002")
+    assert (first.before, first.applied, first.head) == (None, chain, head_revision())
+    assert f"已从空库升级到版本 {head_revision()}" in first.describe()[0]
     again = migrate_store(settings)
-    assert again.applied == () and f"已是最新版本 {head}" in again.describe()[0]
+    assert again.applied == () and f"已是最新版本 {head_revision()}" in again.describe()[0]
 
 
 def test_store_commands(tmp_path: Path, pg_database: Callable[..., str]) -> None:

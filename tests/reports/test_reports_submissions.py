@@ -73,3 +73,32 @@ def test_matrix_unavailable_is_said_plainly(
 
     monkeypatch.setattr(calendar, "submission_matrix", broken)
     assert "报送矩阵暂时无法生成：档案库无法打开" in paragraphs(render(settings))
+
+
+def test_departments_and_projects_have_their_own_table(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tz = settings.timezone
+    due = datetime(2026, 11, 28, 23, 59, tzinfo=tz)
+    matrix = [
+        Submission("市场策划部", "dept_plan", "2026-11", due, due - timedelta(hours=2), "on_time",
+                   None),
+        Submission("招商管理部", "dept_plan", "2026-11", due, due + timedelta(hours=10.5), "late",
+                   10.5),
+        Submission("正安花园营销部", "dept_plan", "2026-11", due, None, "missing", None),
+        Submission("总部", "hq_briefing", "2026-11", due, due, "on_time", None),
+    ]  # fmt: skip
+    monkeypatch.setattr(calendar, "submission_matrix", lambda s, period: matrix)
+    doc = render(settings)
+    plans = rows_of(table_with(doc, "部门/项目"))
+    assert [(r[0], r[4]) for r in plans] == [
+        ("市场策划部", "按时"),
+        ("招商管理部", "迟交 10.5 小时"),
+        ("正安花园营销部", "未交"),
+    ]
+    text = "\n".join(paragraphs(doc))
+    assert (
+        "各部门、项目营销部已到截止时间或已报送的 3 项中：按时 1，迟交 1，未交 1，退回 0。" in text
+    )
+    details = rows_of(next(t for t in tables(doc) if t[0][1] == "报送项"))
+    assert ("正安花园营销部", "部门月度工作计划") in [(d[0], d[1]) for d in details]

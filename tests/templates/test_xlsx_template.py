@@ -142,7 +142,8 @@ def test_every_value_sits_right_of_its_label(tmp_path: Path, kind: str) -> None:
             expected = {"branch": "东莞分中心", "period": "2026-11"}.get(field.key)
             assert ws.cell(row, col + 1).value == expected
     first = wb[definition.sheets[0].name]
-    assert [plain(first.cell(r, 1).value) for r in (2, 3, 4)] == ["分中心", "填报人", "报告期"]
+    owner = "部门/项目" if kind == "dept_plan" else "分中心"
+    assert [plain(first.cell(r, 1).value) for r in (2, 3, 4)] == [owner, "填报人", "报告期"]
 
 
 def test_customer_sheet_layout(tmp_path: Path) -> None:

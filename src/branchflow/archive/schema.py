@@ -48,7 +48,7 @@ NAMING = {
 
 FILE_STATUSES = ("accepted", "rejected", "duplicate")
 RESOLUTIONS = ("kept_by_owner", "transferred")
-REPORT_KINDS = ("monthly", "market", "weekly", "hq_briefing")
+REPORT_KINDS = ("monthly", "market", "weekly", "hq_briefing", "dept_plan")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -258,7 +258,8 @@ def _report_table(kind: str, definition: TableDef) -> Table:
 
 # One table per template table of the report kinds: monthly_kpis, monthly_targets (next month's
 # targets, filed with the report month), monthly_plan, monthly_merchants, market_sources,
-# market_employment, weekly_activities, hq_briefing_nodes, hq_briefing_properties.
+# market_employment, weekly_activities, hq_briefing_nodes, hq_briefing_properties, and
+# dept_plan_items (a department's or project 营销部's work plan; `branch` is its folder).
 report_tables: dict[tuple[str, str], Table] = {
     (kind, t.key): _report_table(kind, t) for kind in REPORT_KINDS for t in TEMPLATES[kind].tables
 }

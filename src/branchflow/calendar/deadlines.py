@@ -1,7 +1,8 @@
 """When each deliverable is due: reporting periods, due moments, the deliverables of a month.
 
 Periods are those the templates carry: a month report ("2026-11") is due on a day of that same
-month (the 25th, the 28th; HQ's briefing on the 2nd, before the 例会 on the 3rd); weekly news
+month (the 25th, the 28th; HQ's briefing on the 2nd, before the 例会 on the 3rd; the departments'
+and project 营销部' work plans for the month after on the 28th, as the branches' own); weekly news
 ("2026-W47") is due on a weekday of the following ISO week. A day the month does not have (the
 30th in February) means the month's last day.
 
@@ -24,7 +25,8 @@ from branchflow.validate.normalize import Invalid, normalize_period
 
 BRANCH_DELIVERABLES = ("monthly", "market", "weekly")
 HQ_DELIVERABLES = ("hq_briefing",)
-DELIVERABLES = (*BRANCH_DELIVERABLES, *HQ_DELIVERABLES)
+PLANNER_DELIVERABLES = ("dept_plan",)  # each department's and project 营销部's work plan
+DELIVERABLES = (*BRANCH_DELIVERABLES, *HQ_DELIVERABLES, *PLANNER_DELIVERABLES)
 # The due minute itself still counts: "23:59" means the end of the day, 17:00:40 is 17:00.
 GRACE = timedelta(minutes=1)
 

@@ -22,6 +22,8 @@ from branchflow.calendar.deadlines import (
     BRANCH_DELIVERABLES,
     DELIVERABLES,
     GRACE,
+    HQ_DELIVERABLES,
+    PLANNER_DELIVERABLES,
     Deliverable,
     deliverables_due_in,
     nearest_period,
@@ -37,8 +39,8 @@ DropIndex = dict[tuple[str, str, str], list[LedgerEntry]]  # (folder, kind, peri
 class Submission:
     """One cell of the matrix: what a drop folder filed for one deliverable."""
 
-    branch: str  # drop folder: a branch, or the HQ folder for hq_briefing
-    deliverable: str  # kind: monthly / market / weekly / hq_briefing
+    branch: str  # drop folder: a branch, HQ's for hq_briefing, a department's or project's
+    deliverable: str  # kind: monthly / market / weekly / hq_briefing / dept_plan
     period: str
     due: datetime
     submitted_at: datetime | None  # first accepted drop; else the last rejected one
@@ -88,9 +90,10 @@ def submission_matrix(
 def assess_all(
     settings: Settings, items: Sequence[Deliverable], drops: DropIndex, now: datetime
 ) -> list[Submission]:
-    """Branches in configured order, each with its deliverables; HQ's briefing last."""
+    """Branches in configured order, each with its deliverables; then the departments' and
+    projects' work plans; HQ's briefing last."""
     rows = []
-    for owner in (*settings.branch_names, settings.hq_folder):
+    for owner in (*settings.branch_names, *settings.planners, settings.hq_folder):
         for item in items:
             if owner_of(settings, item.kind, owner):
                 found = drops.get((owner, item.kind, item.period), [])
@@ -100,8 +103,11 @@ def assess_all(
 
 def owner_of(settings: Settings, kind: str, folder: str) -> bool:
     """Whether the drop folder owes deliverables of this kind."""
-    is_hq = folder == settings.hq_folder
-    return (kind in BRANCH_DELIVERABLES) != is_hq
+    if folder == settings.hq_folder:
+        return kind in HQ_DELIVERABLES
+    if folder in settings.planners:
+        return kind in PLANNER_DELIVERABLES
+    return kind in BRANCH_DELIVERABLES
 
 
 def index_drops(settings: Settings, entries: Iterable[LedgerEntry]) -> DropIndex:

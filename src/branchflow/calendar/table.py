@@ -14,6 +14,7 @@ SHORT_NAMES = {
     "market": "市场报告",
     "weekly": "周报",
     "hq_briefing": "总部简报",
+    "dept_plan": "部门月度工作计划",
 }
 TOTALS = (("on_time", "按时"), ("late", "迟交"), ("missing", "未交"), ("rejected", "退回"))
 TOTALS_HEAD = tuple((word, "") for _, word in TOTALS)
@@ -32,8 +33,10 @@ def print_matrix(
 def matrix_lines(
     matrix: Sequence[Submission], settings: Settings, *, color: bool = False
 ) -> list[str]:
-    branch_rows = [s for s in matrix if s.branch != settings.hq_folder]
+    planners = set(settings.planners)
     hq_rows = [s for s in matrix if s.branch == settings.hq_folder]
+    plan_rows = [s for s in matrix if s.branch in planners]
+    branch_rows = [s for s in matrix if s not in hq_rows and s not in plan_rows]
     period = _month_of(matrix)
     lines = [
         _paint(f"报送考核 {period}（截至 {settings.now():%Y-%m-%d %H:%M}）", "bold", color),
@@ -41,6 +44,8 @@ def matrix_lines(
     ]
     lines += _table(branch_rows, color)
     lines += [_summary(branch_rows), ""] if branch_rows else []
+    lines += _table(plan_rows, color, "部门/项目")
+    lines += [_summary(plan_rows), ""] if plan_rows else []
     lines += [_hq_line(s, color) for s in hq_rows]
     lines += ["", *_legend(matrix, settings)]
     return lines
@@ -62,14 +67,14 @@ def column_title(s: Submission) -> str:
     return f"{name}{s.period.split('-')[1]}" if s.deliverable == "weekly" else name
 
 
-def _table(rows: Sequence[Submission], color: bool) -> list[str]:
+def _table(rows: Sequence[Submission], color: bool, owners: str = "分中心") -> list[str]:
     columns = list(dict.fromkeys((s.deliverable, s.period) for s in rows))
     if not columns:
         return []
     by_cell = {(s.branch, s.deliverable, s.period): s for s in rows}
     first = {key: next(s for s in rows if (s.deliverable, s.period) == key) for key in columns}
     grid: list[list[Cell]] = [
-        [("分中心", ""), *((column_title(first[k]), "") for k in columns), *TOTALS_HEAD],
+        [(owners, ""), *((column_title(first[k]), "") for k in columns), *TOTALS_HEAD],
         [("截止", "dim"), *((f"{first[k].due:%m-%d}", "dim") for k in columns)],
     ]
     for branch in dict.fromkeys(s.branch for s in rows):
@@ -115,6 +120,10 @@ def _legend(matrix: Sequence[Submission], settings: Settings) -> list[str]:
         "说明：迟交后为超过截止时间的小时数；未到期 = 还没到截止时间、也还没收到；",
         "      退回 = 报送的文件都被退回、尚无通过的版本；未交只计已过截止时间的。",
     ]
+    plans = [s for s in matrix if s.deliverable == "dept_plan"]
+    if plans:
+        due = f"{plans[0].due:%m-%d %H:%M}"
+        lines.append(f"      部门月度工作计划：各部门、各项目营销部 {due} 前报下月的工作计划。")
     cutoffs = sorted({s.cutoff for s in matrix if s.cutoff is not None})
     if cutoffs:
         when = "、".join(f"{c:%m-%d %H:%M}" for c in cutoffs)

@@ -16,7 +16,17 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError, UndefinedError, meta
 
 from branchflow.config import Department, Settings
-from branchflow.reports import leads, meeting, monthly, packets, sample, submissions, summary
+from branchflow.reports import (
+    briefing,
+    leads,
+    meeting,
+    monthly,
+    packets,
+    plans,
+    sample,
+    submissions,
+    summary,
+)
 from branchflow.reports import weekly as weekly_doc
 from branchflow.reports.engine import environment, render_docx
 from branchflow.reports.figures import ArchiveFigures
@@ -106,6 +116,11 @@ def _contexts(settings: Settings, filled: bool) -> dict[str, dict[str, Any]]:
     }
     if settings.projects:
         found[leads.TEMPLATE] = leads.context(settings, snap, figures, settings.projects[0])
+    found[briefing.TEMPLATE] = briefing.context(settings, snap, snap.now if filled else None)
+    filed = plans.sample_plans(settings, month) if filled else []
+    found[plans.TEMPLATE] = plans.context(
+        settings, month, filed, branch, snap.now, plans.sample_filed(settings, month)
+    )
     return found
 
 

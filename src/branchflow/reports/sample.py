@@ -120,6 +120,8 @@ def matrix(settings: Settings, month: Month) -> list[Any]:
     rows.append(
         Submission(settings.branch_names[0], "market", month.key, due, None, "rejected", None)
     )
+    for planner in settings.planners[:1]:
+        rows.append(Submission(planner, "dept_plan", month.key, due, late, "late", 5.0))
     return rows
 
 

@@ -46,6 +46,8 @@ def context(settings: Settings, month: Month, now: Any, matrix: list[Any] | str)
         "rows": [],
         "details": [],
         "hq": [],
+        "plans": [],
+        "plans_summary": "",
         "summary": "",
         "cutoff_note": _cutoff_note(settings),
     }
@@ -61,11 +63,33 @@ def context(settings: Settings, month: Month, now: Any, matrix: list[Any] | str)
         **base,
         "rows": rows,
         "details": [_detail(s) for s in matrix if _due_passed(s) and s.state != "on_time"],
-        "hq": [_hq_line(s) for s in matrix if s.deliverable not in COLUMNS],
+        "hq": [_hq_line(s) for s in matrix if s.deliverable == "hq_briefing"],
+        **_plans(matrix),
         "summary": f"各分中心本月已到截止时间或已报送的 {len(counted)} 项中："
         + "，".join(f"{STATE_WORDS[k]} {v}" for k, v in tally.items())
         + "。",
     }
+
+
+def _plans(matrix: Sequence[Any]) -> dict[str, Any]:
+    """The departments' and project 营销部' work plans: one row per drop folder."""
+    items = [s for s in matrix if s.deliverable == "dept_plan"]
+    rows = []
+    for s in items:
+        text, colour = _state(s)
+        rows.append(
+            {
+                "owner": s.branch,
+                "period": s.period,
+                "due": blocks.day(s.due),
+                "submitted": blocks.day(s.submitted_at),
+                "state": RichText(text, color=colour, bold=colour == RED),
+            }
+        )
+    counted = [s for s in items if _counts(s)]
+    tally = "，".join(f"{w} {sum(s.state == k for s in counted)}" for k, w in STATE_WORDS.items())
+    summary = f"各部门、项目营销部已到截止时间或已报送的 {len(counted)} 项中：{tally}。"
+    return {"plans": rows, "plans_summary": summary if items else ""}
 
 
 def _cutoff_note(settings: Settings) -> str:
@@ -165,7 +189,7 @@ def template() -> bytes:
     b.tag("if details")
     b.table(
         [
-            Col("分中心", "{{ d.branch }}", 36),
+            Col("报送方", "{{ d.branch }}", 36),
             Col("报送项", "{{ d.item }}", 56),
             Col("报告期", "{{ d.period }}", 24, "c"),
             Col("截止时间", "{{ d.due }}", 36, "c"),
@@ -177,7 +201,23 @@ def template() -> bytes:
     b.tag("else")
     b.text("本月各项均按时报送。")
     b.tag("endif")
-    b.heading("三、总部报送")
+    b.heading("三、部门及项目营销部工作计划")
+    b.tag("if plans")
+    b.text("{{ plans_summary }}")
+    b.table(
+        [
+            Col("部门/项目", "{{ p.owner }}", 50),
+            Col("报告期", "{{ p.period }}", 24, "c"),
+            Col("截止时间", "{{ p.due }}", 36, "c"),
+            Col("报送时间", "{{ p.submitted }}", 36, "c"),
+            Col("情况", "{{r p.state }}", 40, "c"),
+        ],
+        "p in plans",
+    )
+    b.tag("else")
+    b.text("本月没有部门工作计划到期。")
+    b.tag("endif")
+    b.heading("四、总部报送")
     b.tag("for h in hq")
     b.text("{{ h }}")
     b.tag("else")

@@ -13,7 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from branchflow.errors import WorkspaceError
-from branchflow.reports import leads, meeting, monthly, packets, submissions, summary, weekly
+from branchflow.reports import (
+    briefing,
+    leads,
+    meeting,
+    monthly,
+    packets,
+    plans,
+    submissions,
+    summary,
+    weekly,
+)
 
 WORD_DIR = "word"  # under the workspace's templates/
 BUILDERS: dict[str, Callable[[], bytes]] = {
@@ -24,6 +34,9 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     meeting.TEMPLATE: meeting.template,
     submissions.TEMPLATE: submissions.template,
     weekly.TEMPLATE: weekly.template,
+    # sent to the branches (distribute/): HQ's briefing and the departments' and projects' plans
+    briefing.TEMPLATE: briefing.template,
+    plans.TEMPLATE: plans.template,
 }
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from branchflow.archive.store import Archive
-from branchflow.config import BLANKS_DIR, RECEIPTS_DIR, Settings
+from branchflow.config import BLANKS_DIR, DISTRIBUTION_DIR, RECEIPTS_DIR, Settings
+from branchflow.distribute import distribute
 from branchflow.pipeline import FileOutcome, ingest
 from branchflow.reports import render_period
 from branchflow.sample.fill import Drop, Filling, Quirks, fill_template
@@ -34,6 +35,7 @@ def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = No
     settings = prepare_demo_workspace(directory)
     drops = sorted(_all_drops(settings), key=lambda d: d.at)
     outcomes: list[FileOutcome] = []
+    moment = settings
     with Archive.open(settings) as archive:
         for at in sorted({d.at for d in drops}):
             for drop in (d for d in drops if d.at == at):
@@ -46,6 +48,8 @@ def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = No
             outcomes.extend(o for o in report.outcomes if o.status != "ignored")
     documents = render_period(settings, period=REPORT_PERIOD, week=None)
     documents += render_period(settings, period=None, week=REPORT_WEEK)
+    # What each branch's 下发 folder holds as the replay ends (follow-ups due from that day on).
+    distribute(moment, REPORT_PERIOD)
     return _summary(settings, outcomes, documents) + _demo_accounts(settings)
 
 
@@ -78,9 +82,12 @@ def _summary(settings: Settings, outcomes: list[FileOutcome], documents: list[Pa
     ws = settings.workspace
     return [
         "",
-        f"示例完成：{len(settings.branches)} 个分中心、2 个月共 {len(outcomes)} 次报送 —— "
+        f"示例完成：{len(settings.branches)} 个分中心、{len(settings.planners)} 个部门和"
+        f"项目营销部、2 个月共 {len(outcomes)} 次报送 —— "
         f"接收 {count['accepted']}，退回 {count['rejected']}，重复 {count['duplicate']}。",
         f"  回执（各分中心看到的答复）：{ws / 'inbox'}/<分中心>/{RECEIPTS_DIR}/",
+        f"  下发（各分中心收到的总部简报、例会资料、部门及项目工作计划、本分中心档案、下发说明）："
+        f"{ws / 'inbox'}/<分中心>/{DISTRIBUTION_DIR}/{REPORT_PERIOD}/",
         f"  客户总档案：{settings.archive_dir / '客户总档案.xlsx'}",
         f"  各分中心档案：{settings.archive_dir}/分中心档案-<分中心>.xlsx",
         f"  档案库与全部原件：{settings.store_dir}/",
@@ -105,9 +112,11 @@ def _drops(settings: Settings) -> Iterator[Drop]:
 
 def _all_drops(settings: Settings) -> list[Drop]:
     from branchflow.sample.mistakes import mistaken_drops
+    from branchflow.sample.plans import plan_drops
 
     regular = list(_drops(settings))
-    return regular + list(mistaken_drops(settings, regular, _blank))
+    plans = list(plan_drops(settings, _blank, _at))
+    return regular + plans + list(mistaken_drops(settings, regular, _blank))
 
 
 def _branch_month(

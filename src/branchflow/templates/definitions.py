@@ -455,8 +455,74 @@ HQ_BRIEFING = TemplateDef(
     ),
 )
 
+# 需分中心配合: which branches the item asks for help ("全部", "无", or branch names); the
+# documents sent to each branch (distribute/) put the items that name it first.
+ALL_BRANCHES, NO_BRANCH = "全部", "无"
+DEPT_PLAN_FIELDS = (
+    Field("item", "工作事项", required=True, width=20),
+    Field("detail", "具体内容", width=40, hint="要做什么、需要分中心做什么"),
+    Field("due", "完成时间", F.DATE, required=True, future_ok=True, width=12),
+    Field(
+        "cooperation",
+        "需分中心配合",
+        required=True,
+        width=18,
+        hint="写“全部”或分中心名称（多个用顿号分隔，如 东莞、宁波）；不需要写“无”",
+        aliases=("需要分中心配合", "分中心配合", "需配合分中心"),
+    ),
+    Field("projects", "涉及项目", width=18, hint="项目名称，可写多个"),
+    Field(
+        "contact",
+        "联系人/电话",
+        width=20,
+        hint="分中心找谁对接，如 张伟 13900001111",
+        aliases=("联系人", "联系人及电话", "联系人电话", "联系电话"),
+    ),
+)
+
+DEPT_PLAN = TemplateDef(
+    kind="dept_plan",
+    version=1,
+    title="部门月度工作计划",
+    sheets=(
+        Sheet(
+            "工作计划",
+            values=(
+                Field(
+                    "branch",
+                    "部门/项目",
+                    required=True,
+                    width=16,
+                    hint="部门或项目营销部名称，与所在文件夹一致",
+                    aliases=("部门", "部门名称", "填报部门", "项目营销部", "分中心"),
+                ),
+                REPORTER,
+                Field(
+                    "period",
+                    "报告期",
+                    F.PERIOD,
+                    required=True,
+                    width=12,
+                    hint="报送的月份，如 2026-11（11 月 28 日前报 12 月的计划）",
+                ),
+            ),
+            tables=(Table("items", "下月工作计划", DEPT_PLAN_FIELDS, ("item",), blank_rows=20),),
+        ),
+    ),
+    instructions=(
+        "各部门、各项目营销部每月 28 日前报送下月工作计划，与各分中心的月度计划互换"
+        "（制度“部门流程”）；报告期填报送的月份：11 月 28 日前报 12 月的计划，"
+        "报告期填 2026-11。",
+        "一项工作一行：项目营销节点、在售物业变化、招商动态、客户服务安排等，"
+        "分中心需要知道的事都可以写。",
+        "需分中心配合：需要哪些分中心配合就写哪些（“全部”或分中心名称，多个用顿号分隔），"
+        "不需要写“无”；下发给每个分中心的工作计划里，点名该分中心的事项排在最前面。",
+        "填好后放入本部门（或本项目营销部）的报送文件夹，下月初随例会资料下发到各分中心。",
+    ),
+)
+
 TEMPLATES: dict[str, TemplateDef] = {
-    t.kind: t for t in (CUSTOMERS, MONTHLY, MARKET, WEEKLY, HQ_BRIEFING)
+    t.kind: t for t in (CUSTOMERS, MONTHLY, MARKET, WEEKLY, HQ_BRIEFING, DEPT_PLAN)
 }
 
 KIND_NAMES = {
@@ -465,5 +531,6 @@ KIND_NAMES = {
     "market": "市场研究报告",
     "weekly": "营销活动周报",
     "hq_briefing": "总部月度简报",
+    "dept_plan": "部门月度工作计划",
     "unknown": "无法识别",
 }

@@ -1,5 +1,6 @@
-"""What follows a burst of drops: one master-archive export, the touched periods' reports, and
-once a day the reminders. Debounced, so fifty files dropped together cost one export.
+"""What follows a burst of drops: one master-archive export, the touched periods' reports, the
+branches' 下发 folders, and once a day the reminders (and 下发 again, for a new month or the
+follow-ups now due). Debounced, so fifty files dropped together cost one export.
 
 What still has to be done is kept in store/watch-state.json, so work owed when the watcher was
 stopped (or killed) is done after the next start.
@@ -52,6 +53,8 @@ class Aftercare:
         self._first_pending: float | None = None
         self._not_before = 0.0  # after a failed export: not again before this
         self._reminded_on = ""
+        # 下发 is owed after each burst, each day, and at start (a run stopped before it ended).
+        self._distribution_owed = True
         self._load()
 
     @property
@@ -77,6 +80,9 @@ class Aftercare:
     def run_if_due(self, busy: bool) -> None:
         """Export and re-render once no drop came for `debounce` seconds and none is on its way
         (`busy`), or when work has been owed for `max_wait` whatever is still arriving."""
+        if self._distribution_owed and not busy and not self.pending:
+            self._distribution_owed = False
+            _distribute(self.settings, self.archive)
         if not self.pending:
             return
         now = self._clock()
@@ -92,6 +98,8 @@ class Aftercare:
         exported = self._export(branches)
         for period in sorted(periods):
             _render(self.settings, period)
+        # The branches' 下发 folders follow on the next quiet tick: owed work is done first.
+        self._distribution_owed = self._distribution_owed or bool(periods)
         self._periods -= periods
         if exported:
             self._branches -= branches
@@ -111,6 +119,10 @@ class Aftercare:
             return
         self._reminded_on = today
         self._save()
+        self._remind(now)
+        self._distribution_owed = True  # a new month's folder, the follow-ups due from today
+
+    def _remind(self, now: datetime) -> None:
         try:
             from branchflow.calendar import write_reminders
         except ImportError:
@@ -198,6 +210,26 @@ def _render(settings: Settings, period: str) -> None:
         log.exception("更新 %s 的 Word 文档时出错：%s", period, exc)
         return
     log.info("已更新 %s 的 Word 文档 %d 份（%s）", period, len(written), _where(settings, period))
+
+
+def _distribute(settings: Settings, archive: Archive) -> None:
+    """Bring the branches' 下发 folders up to date; only what changed is written. A failure is
+    logged, never raised."""
+    try:
+        from branchflow.distribute import distribute
+    except ImportError:
+        return
+    try:
+        report = distribute(settings, archive=archive, notes=log.warning)
+    except BranchflowError as exc:
+        log.warning("未能更新各分中心的下发资料：%s", exc)
+        return
+    except Exception as exc:
+        log.exception("更新各分中心的下发资料时出错：%s", exc)
+        return
+    if report.written:
+        for line in report.lines(settings.workspace):
+            log.info(line)
 
 
 def _where(settings: Settings, period: str) -> Path:

@@ -253,7 +253,7 @@ class Watcher:
         log.info("开始监视 %s（%s）", self.settings.inbox, how)
 
     def _folders(self) -> tuple[str, ...]:
-        return (*self.settings.branch_names, self.settings.hq_folder)
+        return self.settings.drop_folders
 
     def _use_polling(self, polling: bool) -> None:
         if polling != self.polling and not self._fixed_timings:
