@@ -91,7 +91,9 @@ def _check_scope(settings: Settings, role: str, scope: str | None) -> str | None
 
 
 def _department_names(settings: Settings) -> tuple[str, ...]:
-    return tuple(d.name for d in settings.departments)
+    """HQ's departments and the projects' 营销部 (whose plan folders they see)."""
+    marketing = (p.marketing for p in settings.projects if p.marketing)
+    return tuple(dict.fromkeys((*(d.name for d in settings.departments), *marketing)))
 
 
 def _check_password(password: str) -> None:

@@ -105,7 +105,7 @@ def _annotated(row: dict[str, object]) -> bool:
 
 
 def _all_folders(page: Page) -> tuple[str, ...]:
-    return (*page.settings.branch_names, page.settings.hq_folder)
+    return page.settings.drop_folders
 
 
 def _day(text: str) -> date | None:
