@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branchflow.errors import ConfigError
+from branchflow.templates.definitions import TEMPLATES, FieldType
 
 CONFIG_NAME = "branchflow.toml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
@@ -79,6 +81,8 @@ class Settings:
     # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
     # may be taken over by another watcher sharing the inbox ([store] claim_timeout).
     claim_timeout: float = 60.0
+    # The company's own words for listed values ([aliases.<栏目>]): (栏目, written, listed value).
+    aliases: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def inbox(self) -> Path:
@@ -130,7 +134,7 @@ def load_settings(
             f"请用 -w 指定工作区，或先运行 branchflow init {workspace}"
         )
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(quote_chinese_keys(path.read_text(encoding="utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} 格式有误：{exc}") from exc
     return parse_settings(raw, workspace.resolve(), now=now, store_url=store_url)
@@ -189,7 +193,72 @@ def parse_settings(
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
+        aliases=_aliases(_table(raw, "aliases"), tuple(p.name for p in projects)),
     )
+
+
+# TOML 1.0 takes only ASCII bare keys; HQ writes [aliases.付款方式] and 公积 = "…" as in Chinese.
+_HEADER = re.compile(r"^(\s*\[\[?)([^\]\"']+)(\]\]?\s*(?:#.*)?)$")
+_KEY = re.compile(r"^(\s*)([^\s\"'#=\[\]]*[^\x00-\x7f][^\s\"'#=\[\]]*)(\s*=)")
+
+
+def quote_chinese_keys(text: str) -> str:
+    """Quote the non-ASCII bare keys of table headers and key lines (outside multi-line
+    strings), so `[aliases.付款方式]` reads as `[aliases."付款方式"]`."""
+    lines, inside = [], False
+    for line in text.split("\n"):
+        if not inside:
+            header = _HEADER.match(line)
+            if header:
+                parts = [_quoted(part.strip()) for part in header[2].split(".")]
+                line = f"{header[1]}{'.'.join(parts)}{header[3]}"
+            else:
+                line = _KEY.sub(lambda m: f'{m[1]}"{m[2]}"{m[3]}', line)
+        if line.count('"""') % 2 or line.count("'''") % 2:
+            inside = not inside
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _quoted(part: str) -> str:
+    return f'"{part}"' if part and not part.isascii() else part
+
+
+def _aliases(raw: dict[str, Any], projects: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """[aliases.<栏目>] written = "listed value", each checked against the column's list."""
+    lists = alias_columns(projects)
+    found = []
+    for column, table in raw.items():
+        if column not in lists:
+            raise ConfigError(
+                f"{CONFIG_NAME}：[aliases.{column}] 不是有可选值的栏目，可设别名的栏目："
+                f"{'、'.join(lists)}"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f'{CONFIG_NAME}：[aliases.{column}] 应为一个表，如 "公积" = "公积金贷款"'
+            )
+        for written, value in table.items():
+            if not isinstance(value, str) or value.strip() not in lists[column]:
+                raise ConfigError(
+                    f'{CONFIG_NAME}：[aliases.{column}] "{written}" = "{value}" 不是“{column}”的'
+                    f"可选值；应为其中之一：{'、'.join(lists[column])}"
+                )
+            found.append((str(column), str(written).strip(), value.strip()))
+    return tuple(found)
+
+
+def alias_columns(projects: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Column title → its listed values, for every column with a list (意向项目: the projects)."""
+    lists: dict[str, tuple[str, ...]] = {}
+    for template in TEMPLATES.values():
+        for table in template.tables:
+            for fld in table.fields:
+                if fld.type is FieldType.ENUM and not table.row_labels:
+                    lists.setdefault(fld.title, fld.choices)
+                elif fld.type is FieldType.PROJECT:
+                    lists.setdefault(fld.title, projects)
+    return lists
 
 
 def parse_now(text: str, tz: ZoneInfo) -> datetime:

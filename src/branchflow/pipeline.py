@@ -22,6 +22,7 @@ from branchflow.parse import ParsedWorkbook, read_workbook
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate import validate
 from branchflow.validate.batch import ValidatedBatch, ValidationContext
+from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
 
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
@@ -224,6 +225,7 @@ def _check(
         home_province=settings.home_province,
         scope_counties=settings.scope_counties,
         hq_folder=incoming.folder == settings.hq_folder,
+        aliases=Aliases(settings.aliases),
     )
     batch = validate(parsed, context)
     return batch, batch.issues, parsed.kind

@@ -123,8 +123,8 @@ def test_every_kind_of_cell_problem_is_located() -> None:
         (S, "C13", "phone.masked"),
         (S, "E14", "county.short_name"),
         (S, "E15", "county.unknown"),
-        (S, "G16", "project.unknown"),
-        (S, "H16", "number.unit"),
+        (S, "G16", "project.kept"),
+        (S, "H16", "number.converted"),
         (S, "D17", "id.format"),
     ]
     messages = {i.cell: i for i in batch.issues}
@@ -136,6 +136,13 @@ def test_every_kind_of_cell_problem_is_located() -> None:
     assert messages["C13"].severity == "warning"
     assert batch.tables["customers"][8].values["phone"] == "138****0008"
     assert batch.tables["customers"][9].values["county"] == "湄潭县"
+    assert batch.tables["customers"][9].originals["county"].text == "湄潭"
+    # An optional field never rejects: an unknown project is kept as written, 650000元 in a
+    # 万元 column is 65 (told), and neither is an error.
+    assert messages["G16"].severity == messages["H16"].severity == "warning"
+    assert batch.tables["customers"][11].values["project"] == "别的项目"
+    assert batch.tables["customers"][11].values["budget"] == 65
+    assert messages["H16"].message == "“650000元”已按 65 万元登记"
     assert not batch.accepted
 
 
@@ -167,7 +174,10 @@ def test_follow_ups() -> None:
     )
     batch = validate(parsed, context())
     # Follow-up columns: A 手机号码, B 跟进日期, C 跟进方式, D 跟进内容, E 下次跟进日期, F 跟进人.
-    assert flat(batch) == [(F, "B6", "date.future"), (F, "C6", "enum.invalid")]
+    # 跟进方式 is required and lists 其他: "飞鸽" is stored as 其他, its text kept beside it.
+    assert flat(batch) == [(F, "B6", "date.future"), (F, "C6", "enum.other")]
+    other = batch.tables["followups"][1]
+    assert other.values["method"] == "其他" and other.originals["method"].text == "飞鸽"
     record = batch.tables["followups"][0]
     assert record.values["content"] == "① 已约到访"
     assert record.values["next_date"] == date(2027, 1, 5)
@@ -245,7 +255,7 @@ def test_monthly_kpis() -> None:
     assert flat(batch) == [
         (M, "A7", "enum.invalid"),
         (M, "A8", "kpi.duplicate"),
-        (M, "C9", "number.unit"),
+        (M, "C9", "number.unit_kept"),  # a warning: 本月完成 is optional
     ]
     records = batch.tables["kpis"]
     assert records[1].values == {

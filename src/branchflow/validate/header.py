@@ -10,7 +10,7 @@ from branchflow.validate.batch import ValidationContext
 from branchflow.validate.codes import make_issue
 from branchflow.validate.fields import BLANK, field_normaliser
 from branchflow.validate.issues import Issue
-from branchflow.validate.normalize import Invalid, display, fold, period_bounds
+from branchflow.validate.normalize import Corrected, Invalid, display, fold, period_bounds
 
 if TYPE_CHECKING:  # parse imports validate.issues: importing parse here at runtime would cycle
     from branchflow.parse import Cell, ParsedWorkbook
@@ -40,6 +40,8 @@ def check_header(
                 value = yield from _check_period(cell, fld, parsed.kind, context)
             else:
                 value = _normalise(cell, fld, context)
+                if isinstance(value, Corrected):  # no header value has a list or a unit today
+                    value = value.stored
                 if isinstance(value, Invalid):
                     assert cell is not None
                     yield make_issue(value.code, cell.sheet, cell.address, fld.title,
