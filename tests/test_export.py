@@ -52,9 +52,14 @@ def customer(name: str, phone: str, branch: str, **values: Any) -> dict[str, Any
 CUSTOMERS = [
     customer("=1+1", "13812345678", "东莞分中心", remark="@SUM(A1)", village="-2+3"),
     customer(
-        "王强", "13987654321", "东莞分中心", township="兴隆镇", grade="B", remark=INJECTION,
+        "王强",
+        "13987654321",
+        "东莞分中心",
+        township="兴隆镇",
+        grade="B",
+        remark=INJECTION,
         originals='{"monthly_income": "8千-1.2万", "payment": "公积金", "gender": "先生"}',
-    ),  # fmt: skip
+    ),
     customer(
         "李芳 & <妹>", "13700001111", "深圳分中心", remark="http://example.com", occupation="0123"
     ),

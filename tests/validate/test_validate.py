@@ -7,6 +7,7 @@ from parsed_workbooks import context, flat, make_parsed
 
 from branchflow.templates.definitions import KPIS
 from branchflow.validate import validate
+from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
 from branchflow.validate.normalize import id_check_char
 
@@ -315,3 +316,112 @@ def test_unknown_kind() -> None:
     batch = validate(unknown, context())
     assert flat(batch) == [("", "", "template.unknown")]
     assert batch.tables == {}
+
+
+# ── tolerance: staff wording is read, an optional field never rejects ────────────────────────
+
+TOLERANT = (*WIDE, "gender", "monthly_income", "family_size", "area", "payment", "purpose",
+            "channel", "status")  # fmt: skip
+
+
+def by_place(batch: Any) -> dict[tuple[str, int], Issue]:
+    """Issues by (column title, sheet row)."""
+    return {(i.field, int(i.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))): i for i in batch.issues}
+
+
+def test_staff_wording_is_read_and_the_original_kept() -> None:
+    parsed = customers(
+        {"gender": "先生", "payment": "公积金", "monthly_income": "8千-1.2万", "grade": "A+",
+         "purpose": "自住首次", "family_size": "三口", "area": "90~110平", "budget": "50万",
+         "channel": "朋友圈", "status": "已到访"},
+        {"phone": "13900000001", "payment": "公积金", "monthly_income": "3000-5000",
+         "family_size": 3.0, "budget": "约45万"},
+        columns={"customers": TOLERANT},
+    )  # fmt: skip
+    batch = validate(parsed, context())
+    assert batch.accepted
+    first, second = batch.tables["customers"]
+    assert {k: first.values[k] for k in ("gender", "payment", "grade", "purpose", "channel")} == {
+        "gender": "男", "payment": "公积金贷款", "grade": "A", "purpose": "自住",
+        "channel": "微信/抖音",
+    }  # fmt: skip
+    assert first.values["status"] == "到访" and first.values["family_size"] == 3
+    assert first.values["monthly_income"] == 10000 and first.values["area"] == 100
+    assert first.values["budget"] == 50 and "budget" not in first.originals  # its own unit
+    assert first.originals["payment"].text == "公积金"
+    assert (first.originals["monthly_income"].low, first.originals["monthly_income"].high) == (
+        8000, 12000,
+    )  # fmt: skip
+    assert type(second.values["family_size"]) is int and "family_size" not in second.originals
+    assert second.originals["monthly_income"].text == "3000-5000"  # the dropdown: not told
+    found = by_place(batch)
+    assert found[("付款方式", 5)].message == "“公积金”已按“公积金贷款”登记"
+    assert found[("付款方式", 5)].code == found[("付款方式", 6)].code == "enum.synonym"
+    assert found[("月收入", 5)].message == (
+        "“8千-1.2万”已按区间 8000–12000 元/月登记（统计取中间值 10000）"
+    )
+    assert ("月收入", 6) not in found  # 3000-5000 is one of the dropdown's buckets
+    assert found[("客户等级", 5)].code == "enum.synonym"
+    assert found[("预算总价(万元)", 6)].code == "number.range"
+    assert all(not i.is_error for i in batch.issues)
+
+
+def test_optional_never_rejects_required_with_other_becomes_other_else_error() -> None:
+    parsed = customers(
+        {"purpose": "投靠子女", "monthly_income": "面议", "family_size": "3-4人",
+         "payment": "看首付", "grade": "E"},
+        columns={"customers": TOLERANT},
+    )  # fmt: skip
+    batch = validate(parsed, context())
+    assert {(i.field, i.code, i.severity) for i in batch.issues} == {
+        ("客户等级", "enum.invalid", "error"),  # required, lists no 其他: the one error
+        ("月收入", "number.kept", "warning"),
+        ("家庭人数", "number.kept", "warning"),
+        ("付款方式", "enum.kept", "warning"),
+        ("置业目的", "enum.kept", "warning"),
+    }
+    record = batch.tables["customers"][0]
+    assert record.values["purpose"] == "投靠子女" and record.values["payment"] == "看首付"
+    assert record.values["monthly_income"] is None
+    assert record.originals["monthly_income"].text == "面议"
+    assert record.values["family_size"] is None and record.originals["family_size"].text == "3-4人"
+    found = by_place(batch)
+    assert found[("置业目的", 5)].message.startswith(
+        "“投靠子女”不是置业目的的可选值，已按原文保存，统计时计入“其他”"
+    )
+    assert found[("客户等级", 5)].message.startswith("“E”不是“客户等级”的可选值")
+    assert found[("家庭人数", 5)].message.startswith("“3-4人”是一个范围，本列只填一个整数")
+
+
+def test_company_aliases_come_through_the_context() -> None:
+    aliases = Aliases((("付款方式", "公积", "公积金贷款"), ("意向项目", "湄江", "黔龙阳光·湄江府")))
+    parsed = customers({"payment": "公积", "project": "湄江"}, columns={"customers": TOLERANT})
+    batch = validate(parsed, context(aliases=aliases))
+    record = batch.tables["customers"][0]
+    assert record.values["payment"] == "公积金贷款"
+    assert record.values["project"] == "黔龙阳光·湄江府"
+    assert [i.code for i in batch.issues] == ["enum.synonym", "enum.synonym"]
+    assert validate(parsed, context()).tables["customers"][0].values["payment"] == "公积"
+
+
+def test_strict_stays_strict_at_the_right_cell() -> None:
+    wrong_check = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
+    parsed = customers(
+        {"payment": "公积金"},
+        {"phone": "1381234567", "payment": "按揭"},
+        {"phone": "13800000003", "township": "不存在镇"},
+        {"phone": "13800000004", "registered_on": "2027年1月3日"},
+        {"phone": "13800000005", "id_number": wrong_check},
+        {"phone": "13800000005"},
+        {"phone": "13800000007", "consultant": None},
+    )
+    batch = validate(parsed, context())
+    assert [(c, code) for _, c, code in flat(batch) if not code.startswith("enum.")] == [
+        ("C6", "phone.invalid"),
+        ("F7", "township.unknown"),
+        ("J8", "date.future"),
+        ("D9", "id.checksum"),
+        ("C10", "phone.duplicate_in_file"),
+        ("K11", "required.missing"),
+    ]
+    assert not batch.accepted

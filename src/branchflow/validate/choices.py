@@ -7,7 +7,8 @@ Three ways a written value finds its listed one, tried in this order:
 - a company alias (branchflow.toml `[aliases.<栏目>]`) or the built-in synonym table
   (validate/synonyms.py): "公积金" is 公积金贷款. A correction: staff are told, the original kept.
 - a longer text holding synonyms of exactly one value (longest first), without a negation:
-  "朋友圈看到的" is 微信/抖音. Also a correction.
+  "朋友圈看到的" is 微信/抖音; for projects also a part of exactly one project's name: "温泉小镇"
+  is 黔龙阳光·习水温泉小镇. Also a correction.
 Anything else is unknown; what happens to it is the field's policy (validate/fields.py).
 """
 
@@ -81,6 +82,7 @@ class ChoiceReader:
             synonyms[choice_key(word)] = value  # the company's word wins over the table's
         self._synonyms = {k: v for k, v in synonyms.items() if k and v in self.choices}
         self._contained = projects or bool(SYNONYMS.get(title)) or bool(aliases)
+        self._projects = projects
 
     def read(self, raw: Any) -> Reading | None:
         """The listed value `raw` stands for, or None when it is none of them."""
@@ -99,6 +101,9 @@ class ChoiceReader:
         if _NEGATIONS.intersection(key):
             return None
         hits = [word for word in self._words if len(word) >= 2 and word in key]
+        if not hits and self._projects and len(key) >= 2:  # "温泉小镇": part of one name
+            named = {self._exact[w] for w in self._exact if key in w}
+            return named.pop() if len(named) == 1 else None
         if not hits:
             return None
         longest = max(map(len, hits))
