@@ -390,7 +390,12 @@ def test_optional_never_rejects_required_with_other_becomes_other_else_error() -
         "“投靠子女”不是置业目的的可选值，已按原文保存，统计时计入“其他”"
     )
     assert found[("客户等级", 5)].message.startswith("“E”不是“客户等级”的可选值")
-    assert found[("家庭人数", 5)].message.startswith("“3-4人”是一个范围，本列只填一个整数")
+    assert found[("家庭人数", 5)].message == (
+        "“3-4人”是一个范围，本列只填一个整数，已按原文保存（不计入统计）：请只填一个整数，如 3"
+    )
+    assert found[("月收入", 5)].message.startswith(
+        "“面议”读不出来，已按原文保存（不计入统计）：可填"
+    )
 
 
 def test_company_aliases_come_through_the_context() -> None:

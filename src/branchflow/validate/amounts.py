@@ -75,13 +75,14 @@ _APPROX = ("大约", "大概", "大致", "差不多", "预计", "估计", "约�
 _AT_MOST = ("不超过", "不高于", "最多", "最高", "不到", "少于", "低于", "<=", "≤", "<")
 _AT_LEAST = ("至少", "最少", "起码", "不低于", "不少于", "超过", "高于", ">=", "≥", ">")
 _QUALIFIERS = (
-    (_APPROX, ("左右", "上下", "前后", "的样子", "之间"), "a"),
+    (_APPROX, ("左右", "上下", "前后", "的样子", "之间", "出头", "多", "余", "来"), "a"),
     (_AT_MOST, ("以下", "以内", "之内", "之下", "内", "封顶"), "l"),
-    (_AT_LEAST, ("以上", "之上", "往上", "出头", "多", "+", "起"), "h"),
+    (_AT_LEAST, ("以上", "之上", "往上", "+", "起"), "h"),
 )
 _SIDE = r"(\d+(?:\.\d+)?)([^\d~\-—–〜至到]*)"
 _AMOUNT = re.compile(rf"{_SIDE}(?:(?:[~\-—–〜]+|至|到){_SIDE})?")
 _NOISE = re.compile(r"[\s,，'¥￥$]")
+_SOME_MORE = re.compile(r"^(\D*\d+(?:\.\d+)?[万千wk]?)(多|余|来)(\D*)$")  # 80多人 → 80人多
 _COLLOQUIAL = re.compile(r"(?<![\d.])(\d+)([万千])(\d+)(?![\d.])")
 _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                    "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
@@ -127,7 +128,7 @@ def _plain_text(raw: Any, scale: Scale) -> str:
     for word in scale.suffixes:
         text = text.removesuffix(word)
     text = _CHINESE_NUMBER.sub(_arabic, text)
-    return _COLLOQUIAL.sub(_colloquial, text)
+    return _SOME_MORE.sub(r"\1\3\2", _COLLOQUIAL.sub(_colloquial, text))
 
 
 def _qualifiers(text: str) -> tuple[bool, bool, bool, str]:

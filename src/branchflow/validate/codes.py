@@ -80,11 +80,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "number.range_in_count": (E, "{field}“{value}”是一个范围：本列只能填一个整数"),
     "number.converted": (W, "“{value}”已按{reading}登记"),
     "number.range": (W, "“{value}”已按{reading}登记{basis}"),
-    "number.kept": (
-        W,
-        "“{value}”{why}，已按原文保存（不计入统计）：可填数字、范围或大约数，"
-        "如 5000、3000-5000、约5000",
-    ),
+    "number.kept": (W, "“{value}”{why}，已按原文保存（不计入统计）：{how}"),
     "number.unit_kept": (
         W,
         "“{value}”带了单位“{unit}”，而本行指标{expected}：已按原文保存（不计入统计）",

@@ -139,10 +139,10 @@ _AREA_WORDS = ("平", "平米", "平方", "平方米", "方", "个平方", "个�
 # What an optional field does with a value it cannot read: the warning code, and whether the
 # text as written is what the column stores (else NULL, the text kept beside it).
 _KEPT = {
-    FieldType.DATE: ("date.kept", False),
-    FieldType.CONTACT_PHONE: ("contact_phone.kept", True),
-    FieldType.NUMBER: ("number.kept", False),
-    FieldType.INTEGER: ("number.kept", False),
+    FieldType.DATE: ("date.kept", False, ""),
+    FieldType.CONTACT_PHONE: ("contact_phone.kept", True, ""),
+    FieldType.NUMBER: ("number.kept", False, "可填数字、范围或大约数，如 5000、3000-5000、约5000"),
+    FieldType.INTEGER: ("number.kept", False, "请只填一个整数，如 3"),
 }
 
 
@@ -217,7 +217,7 @@ def _typed(
     return _number(field, scale_for(field, units))
 
 
-def _tolerant(normalise: FieldNormaliser, code: str, keep_text: bool) -> FieldNormaliser:
+def _tolerant(normalise: FieldNormaliser, code: str, keep_text: bool, how: str) -> FieldNormaliser:
     """An optional field: what cannot be read is kept as written, with a warning."""
 
     def run(raw: Any) -> Any:
@@ -227,7 +227,7 @@ def _tolerant(normalise: FieldNormaliser, code: str, keep_text: bool) -> FieldNo
         written = display(raw)
         stored = written if keep_text else None
         why = _WHY.get(result.code, "读不出来")
-        return Corrected(stored, code, keep_original=not keep_text, value=written, why=why)
+        return Corrected(stored, code, keep_original=not keep_text, value=written, why=why, how=how)
 
     return run
 
