@@ -18,13 +18,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from branchflow.validate.normalize import fold
 from branchflow.validate.synonyms import SYNONYMS
 
-__all__ = ["Aliases", "ChoiceReader", "choice_key"]
+__all__ = ["Aliases", "ChoiceReader", "choice_key", "reader_for"]
 
 _SUFFIXES = ("客户", "类", "级", "型", "性")
 _NEGATIONS = frozenset("不没无非未别")
@@ -50,8 +50,9 @@ class Aliases:
 
     entries: tuple[tuple[str, str, str], ...] = ()
 
-    def of(self, title: str) -> dict[str, str]:
-        return {written: value for column, written, value in self.entries if column == title}
+    def of(self, title: str) -> tuple[tuple[str, str], ...]:
+        """(written, listed value) for one column."""
+        return tuple((written, value) for column, written, value in self.entries if column == title)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,18 @@ class ChoiceReader:
     @cached_property
     def _words(self) -> tuple[str, ...]:
         return (*self._exact, *self._synonyms)
+
+
+@lru_cache(maxsize=256)
+def reader_for(
+    choices: tuple[str, ...],
+    title: str,
+    aliases: tuple[tuple[str, str], ...] = (),
+    *,
+    projects: bool = False,
+) -> ChoiceReader:
+    """The reader of one column, built once per process (each builds a few hundred keys)."""
+    return ChoiceReader(choices, title, dict(aliases), projects=projects)
 
 
 def _exact_keys(choices: tuple[str, ...], projects: bool) -> dict[str, str]:

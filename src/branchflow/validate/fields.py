@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from branchflow.templates.definitions import Field, FieldType
 from branchflow.validate.amounts import YUAN_WORDS, Amount, Scale, read_amount
-from branchflow.validate.choices import Aliases, ChoiceReader, choice_key
+from branchflow.validate.choices import Aliases, ChoiceReader, choice_key, reader_for
 from branchflow.validate.normalize import (
     Corrected,
     Invalid,
@@ -207,12 +207,12 @@ def _typed(
     if kind is FieldType.PERIOD:
         return normalize_period
     if kind is FieldType.ENUM:
-        reader = ChoiceReader(field.choices, field.title, aliases.of(field.title))
+        reader = reader_for(field.choices, field.title, aliases.of(field.title))
         return _choice(reader, field, "enum")
     if kind is FieldType.PROJECT:
         if not projects:  # nothing configured to compare with: keep what was written
             return clean_text
-        reader = ChoiceReader(projects, field.title, aliases.of(field.title), projects=True)
+        reader = reader_for(projects, field.title, aliases.of(field.title), projects=True)
         return _choice(reader, field, "project")
     return _number(field, scale_for(field, units))
 
