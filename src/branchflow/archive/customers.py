@@ -40,6 +40,8 @@ from branchflow.validate.normalize import is_masked_phone, mask_id, mask_phone
 PHONE_TITLE = "手机号码"
 # Stored beside the fields, following them: no history of their own (the field's history tells).
 BESIDE_KEYS = (*BOUND_KEYS, "originals")
+ROW_KEYS = (*CUSTOMER_KEYS, *BESIDE_KEYS)
+_BOUNDS = tuple((key, f"{key}_low", f"{key}_high") for key in RANGED_KEYS)
 UPDATE_COLUMNS = (
     *CUSTOMER_KEYS,
     *BESIDE_KEYS,
@@ -99,17 +101,23 @@ def beside_values(
     """The columns beside the fields after a drop: each field it filled drops its old original
     and takes the new one (if any); numbers it filled take their bounds (a plain number is its
     own bounds). `stored` is the row's originals column so far."""
+    if stored is None and not originals:  # the common case: nothing ever corrected
+        beside: dict[str, Any] = {"originals": None}
+        for key, low, high in _BOUNDS:
+            if key in values:
+                beside[low] = beside[high] = values[key]
+        return beside
     written = json.loads(stored) if stored else {}
     for key in values:
         written.pop(key, None)
     written.update((key, o.text) for key, o in originals.items() if key in values)
-    beside: dict[str, Any] = {"originals": originals_text(written)}
-    for key in RANGED_KEYS:
+    beside = {"originals": originals_text(written)}
+    for key, low, high in _BOUNDS:
         if key in values:
             found = originals.get(key)
             ranged = found is not None and found.ranged
-            low, high = (found.low, found.high) if ranged and found else (values[key],) * 2
-            beside[f"{key}_low"], beside[f"{key}_high"] = low, high
+            bounds = (found.low, found.high) if ranged and found else (values[key],) * 2
+            beside[low], beside[high] = bounds
     return beside
 
 
@@ -164,7 +172,7 @@ def _create(
 ) -> dict[str, Any]:
     phone = str(values["phone"])
     registered = values.get("registered_on")
-    row: dict[str, Any] = dict.fromkeys((*CUSTOMER_KEYS, *BESIDE_KEYS))
+    row: dict[str, Any] = dict.fromkeys(ROW_KEYS)
     row.update(values)
     row.update(beside_values(None, values, originals))
     row.update(
