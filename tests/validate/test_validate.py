@@ -199,8 +199,9 @@ def test_header_block() -> None:
     assert flat(batch) == [
         (S, "B1", "branch.mismatch"),
         (S, "B2", "required.missing"),
-        (S, "B3", "period.wrong_kind"),
+        (S, "B3", "period.kept"),  # optional in a 客户档案: this month, with a warning
     ]
+    assert batch.period == "2026-11" and batch.issues[-1].severity == "warning"
     assert batch.branch == "东莞分中心" and batch.values["branch"] == "东莞分中心"
 
 

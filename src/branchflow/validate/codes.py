@@ -25,6 +25,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "period.invalid": (E, "报告期“{value}”无法识别：请填写{expected}"),
     "period.wrong_kind": (E, "报告期“{value}”是{got}，本表应填写{expected}"),
+    "period.kept": (
+        W,
+        "报告期“{value}”不是月份，已按本月（{period}）登记：本表可不填报告期，或填月份如 2026-11",
+    ),
     "period.future": (W, "报告期 {value} 还没到（今天是 {today}）：请核对是否填错"),
     "phone.invalid": (
         E,
