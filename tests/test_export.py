@@ -51,7 +51,15 @@ def customer(name: str, phone: str, branch: str, **values: Any) -> dict[str, Any
 
 CUSTOMERS = [
     customer("=1+1", "13812345678", "东莞分中心", remark="@SUM(A1)", village="-2+3"),
-    customer("王强", "13987654321", "东莞分中心", township="兴隆镇", grade="B", remark=INJECTION),
+    customer(
+        "王强",
+        "13987654321",
+        "东莞分中心",
+        township="兴隆镇",
+        grade="B",
+        remark=INJECTION,
+        originals='{"monthly_income": "8千-1.2万", "payment": "公积金", "gender": "先生"}',
+    ),
     customer(
         "李芳 & <妹>", "13700001111", "深圳分中心", remark="http://example.com", occupation="0123"
     ),
@@ -67,6 +75,7 @@ FOLLOWUPS = [
         "next_date": date(2026, 12, 1),
         "staff": "罗明",
         "branch": "东莞分中心",
+        "originals": '{"method": "电联"}',
     },
 ]
 CONFLICTS = [
@@ -84,12 +93,14 @@ CONFLICTS = [
 COUNTS = [("湄潭县", "永兴镇", "A", 2), ("湄潭县", "兴隆镇", "B", 1), ("凤冈县", "进化镇", "C", 4)]
 DATA = ArchiveData(CUSTOMERS, FOLLOWUPS, CONFLICTS, COUNTS)
 CUSTOMER_HEADER = [f.title for f in CUSTOMER_FIELDS] + [
+    "原文(已更正的栏目)",
     "归属分中心",
     "首次登记",
     "最近更新",
     "来源文件",
 ]
 CUSTOMER_KEYS = [f.key for f in CUSTOMER_FIELDS] + [
+    "originals",
     "owner_branch",
     "first_registered_on",
     "updated_at",
@@ -142,10 +153,12 @@ def test_customer_sheet_round_trips(exported: export.ExportResult) -> None:
             elif isinstance(expected, datetime):
                 assert cell.value == expected
                 assert cell.number_format.startswith("yyyy-mm-dd")
+            elif key == "originals" and expected:  # what staff wrote, in column order
+                assert cell.value == "性别：先生；月收入：8千-1.2万；付款方式：公积金"
             else:
                 assert cell.value == expected, key
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:AC4"
+    assert sheet.auto_filter.ref == "A1:AD4"
 
 
 def test_staff_text_stays_text(exported: export.ExportResult) -> None:
@@ -217,10 +230,10 @@ def test_followups_and_conflicts(exported: export.ExportResult) -> None:
     book = openpyxl.load_workbook(exported.written[0])
     follow = rows(book["跟进记录"])
     titles = [f.title for f in FOLLOW_UP_FIELDS]
-    assert follow[0] == (titles[0], "客户姓名", *titles[1:], "分中心")
+    assert follow[0] == (titles[0], "客户姓名", *titles[1:], "分中心", "原文(已更正的栏目)")
     assert follow[1] == (
         "13812345678", "=1+1", datetime(2026, 11, 5), "电话", "+约看房", "A",
-        datetime(2026, 12, 1), "罗明", "东莞分中心",
+        datetime(2026, 12, 1), "罗明", "东莞分中心", "跟进方式：电联",
     )  # fmt: skip
     conflicts = rows(book["撞单记录"])
     assert conflicts[1] == (
@@ -327,7 +340,7 @@ def test_old_dates_and_long_text(tmp_path: Path) -> None:
     result = export_archive(tmp_path, ArchiveData([odd]), branches=[], now=NOW)
     sheet = openpyxl.load_workbook(result.written[0])["客户总表"]
     assert sheet["V2"].value == "1899-12-31"  # before Excel's calendar: written as text
-    assert sheet["AA2"].value == "1900-02-28"
+    assert sheet["AB2"].value == "1900-02-28"
     assert sheet["Y2"].value == "长" * 32_000
 
 

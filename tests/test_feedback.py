@@ -28,6 +28,7 @@ from branchflow.feedback import (
 )
 from branchflow.intake import IncomingFile
 from branchflow.validate.batch import Record, ValidatedBatch
+from branchflow.validate.codes import make_issue
 from branchflow.validate.issues import Issue
 from builders import zip_bytes
 
@@ -360,3 +361,77 @@ def test_duplicate_note(tmp_path: Path) -> None:
 )
 def test_safe_file_part(raw: str, expected: str) -> None:
     assert safe_file_part(raw) == expected
+
+
+def _corrections() -> tuple[Issue, ...]:
+    def said(code: str, cell: str, field: str, **params: Any) -> Issue:
+        return make_issue(code, "客户档案", cell, field, **params)
+
+    return (
+        said("enum.synonym", "Q5", "付款方式", value="公积金", canonical="公积金贷款"),
+        said("enum.synonym", "B5", "性别", value="先生", canonical="男"),
+        said("enum.synonym", "Q9", "付款方式", value="公积金", canonical="公积金贷款"),
+        said("enum.synonym", "Q7", "付款方式", value="商贷", canonical="商业贷款"),
+        said("enum.synonym", "Q12", "付款方式", value="公积金", canonical="公积金贷款"),
+        said("enum.kept", "R6", "置业目的", value="投靠子女", choices="自住、养老"),
+        *(
+            said(
+                "number.range", f"K{r}", "月收入", value="约6000", reading="约 6000 元/月", basis=""
+            )
+            for r in range(5, 13)
+        ),
+    )
+
+
+def test_receipt_tells_each_correction_once_per_distinct_value(tmp_path: Path) -> None:
+    told = ValidatedBatch("customers", "东莞分中心", "2026-11", "罗明", {}, {}, _corrections())
+    result = ArchiveResult(1, "accepted", 4, 0, 0, 0, 0)
+    text = read_text(
+        write_receipt(tmp_path, incoming(tmp_path, b"x"), told, result, NOW, company="黔龙置业")
+    )
+    lines = text.splitlines()
+    assert lines[0] == "【黔龙置业】文件已收到并入库，谢谢！"
+    start = lines.index("已按标准写法登记（不影响入库，原文已留存）：")
+    assert lines[start + 1 : start + 8] == [
+        "  客户档案 · 性别：",
+        "    “先生”已按“男”登记（1 处：B5）",
+        "  客户档案 · 月收入：",
+        "    “约6000”已按约 6000 元/月登记（8 处：K5、K6、K7、K8、K9 等）",
+        "  客户档案 · 付款方式：",
+        "    “公积金”已按“公积金贷款”登记（3 处：Q5、Q9、Q12）",
+        "    “商贷”已按“商业贷款”登记（1 处：Q7）",
+    ]
+    kept = lines.index(feedback.KEPT_HEAD)
+    assert lines[kept + 1 : kept + 3] == [
+        "  客户档案 · 置业目的：",
+        "    “投靠子女”不是置业目的的可选值，已按原文保存，统计时计入“其他”（可选：自住、养老）"
+        "（1 处：R6）",
+    ]
+    assert "提醒（" not in text and "没有需要注意的地方" not in text
+
+
+def test_only_a_receipt_with_nothing_to_tell_says_so(tmp_path: Path) -> None:
+    quiet = ValidatedBatch("customers", "东莞分中心", "2026-11", "罗明", {}, {}, ())
+    result = ArchiveResult(1, "accepted", 1)
+    text = read_text(write_receipt(tmp_path, incoming(tmp_path, b"x"), quiet, result, NOW))
+    assert text.startswith("【黔龙阳光地产营销中心】") and "没有需要注意的地方。" in text
+    conflict = Conflict("138****5678", "深圳分中心", "东莞分中心", "客户档案!C9", True)
+    busy = ArchiveResult(2, "accepted", conflicts=(conflict,))
+    text = read_text(write_receipt(tmp_path, incoming(tmp_path, b"x"), quiet, busy, NOW))
+    assert "撞单提醒" in text and "没有需要注意的地方" not in text
+
+
+def test_every_answer_speaks_as_the_company(tmp_path: Path) -> None:
+    entry = LedgerEntry(
+        7, "0" * 64, "东莞分中心", "东莞分中心/客户档案.xlsx", "customers", None, "accepted",
+        NOW, "store/originals/x", True,
+    )  # fmt: skip
+    note = write_duplicate(tmp_path, incoming(tmp_path, b"x"), entry, NOW, company="黔龙置业")
+    assert read_text(note).startswith("【黔龙置业】重复文件")
+    problem = Issue("file.not_excel", "这不是 Excel 工作簿")
+    drop = incoming(tmp_path, b"\xff\xd8 not a workbook", name="照片.xlsx")
+    back = write_rejection(tmp_path, drop, [problem], NOW, company="黔龙置业")
+    assert read_text(back).startswith("【黔龙置业】文件未入库")
+    for answer in tmp_path.iterdir():
+        if answer.suffix == ".txt":
+            assert "branchflow" not in read_text(answer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branchflow.errors import ConfigError
 from branchflow.notify.settings import NotifySettings, parse_notify
+from branchflow.templates.definitions import TEMPLATES, FieldType
 
 CONFIG_NAME = "branchflow.toml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
@@ -98,6 +100,8 @@ class Settings:
     # Said once when the settings are loaded (the CLI prints them): e.g. a secret in the file.
     warnings: tuple[str, ...] = ()
     distribution: Distribution = field(default_factory=Distribution)
+    # The company's own words for listed values ([aliases.<栏目>]): (栏目, written, listed value).
+    aliases: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def inbox(self) -> Path:
@@ -164,7 +168,7 @@ def load_settings(
             f"请用 -w 指定工作区，或先运行 branchflow init {workspace}"
         )
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(quote_chinese_keys(path.read_text(encoding="utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} 格式有误：{exc}") from exc
     return parse_settings(raw, workspace.resolve(), now=now, store_url=store_url, environ=environ)
@@ -239,6 +243,7 @@ def parse_settings(
         notify=notify,
         warnings=tuple(warnings),
         distribution=_distribution(_table(raw, "distribution")),
+        aliases=_aliases(_table(raw, "aliases"), tuple(p.name for p in projects)),
     )
 
 
@@ -299,6 +304,70 @@ def _distribution(raw: dict[str, Any]) -> Distribution:
         pdf=_flag(raw.get("pdf", default.pdf), "distribution.pdf"),
         due_days=_int(raw.get("due_days", default.due_days), "distribution.due_days"),
     )
+
+
+# TOML 1.0 takes only ASCII bare keys; HQ writes [aliases.付款方式] and 公积 = "…" as in Chinese.
+_HEADER = re.compile(r"^(\s*\[\[?)([^\]\"']+)(\]\]?\s*(?:#.*)?)$")
+_KEY = re.compile(r"^(\s*)([^\s\"'#=\[\]]*[^\x00-\x7f][^\s\"'#=\[\]]*)(\s*=)")
+
+
+def quote_chinese_keys(text: str) -> str:
+    """Quote the non-ASCII bare keys of table headers and key lines (outside multi-line
+    strings), so `[aliases.付款方式]` reads as `[aliases."付款方式"]`."""
+    lines, inside = [], False
+    for line in text.split("\n"):
+        if not inside:
+            header = _HEADER.match(line)
+            if header:
+                parts = [_quoted(part.strip()) for part in header[2].split(".")]
+                line = f"{header[1]}{'.'.join(parts)}{header[3]}"
+            else:
+                line = _KEY.sub(lambda m: f'{m[1]}"{m[2]}"{m[3]}', line)
+        if line.count('"""') % 2 or line.count("'''") % 2:
+            inside = not inside
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _quoted(part: str) -> str:
+    return f'"{part}"' if part and not part.isascii() else part
+
+
+def _aliases(raw: dict[str, Any], projects: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """[aliases.<栏目>] written = "listed value", each checked against the column's list."""
+    lists = alias_columns(projects)
+    found = []
+    for column, table in raw.items():
+        if column not in lists:
+            raise ConfigError(
+                f"{CONFIG_NAME}：[aliases.{column}] 不是有可选值的栏目，可设别名的栏目："
+                f"{'、'.join(lists)}"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f'{CONFIG_NAME}：[aliases.{column}] 应为一个表，如 "公积" = "公积金贷款"'
+            )
+        for written, value in table.items():
+            if not isinstance(value, str) or value.strip() not in lists[column]:
+                raise ConfigError(
+                    f'{CONFIG_NAME}：[aliases.{column}] "{written}" = "{value}" 不是“{column}”的'
+                    f"可选值；应为其中之一：{'、'.join(lists[column])}"
+                )
+            found.append((str(column), str(written).strip(), value.strip()))
+    return tuple(found)
+
+
+def alias_columns(projects: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Column title → its listed values, for every column with a list (意向项目: the projects)."""
+    lists: dict[str, tuple[str, ...]] = {}
+    for template in TEMPLATES.values():
+        for table in template.tables:
+            for fld in table.fields:
+                if fld.type is FieldType.ENUM and not table.row_labels:
+                    lists.setdefault(fld.title, fld.choices)
+                elif fld.type is FieldType.PROJECT:
+                    lists.setdefault(fld.title, projects)
+    return lists
 
 
 def parse_now(text: str, tz: ZoneInfo) -> datetime:

@@ -113,8 +113,10 @@ def _column(field: Field) -> Column:
     )
 
 
+WRITTEN_TITLE = "原文(已更正的栏目)"  # what staff wrote where it is stored otherwise
 CUSTOMER_COLUMNS = (
     *(_column(f) for f in CUSTOMER_FIELDS),
+    Column("originals", WRITTEN_TITLE, "written", 30, {f.key: f.title for f in CUSTOMER_FIELDS}),
     Column("owner_branch", "归属分中心", width=14),
     Column("first_registered_on", "首次登记", "date", 12),
     Column("updated_at", "最近更新", "datetime", 17),
@@ -125,6 +127,7 @@ FOLLOWUP_COLUMNS = (
     Column("customer_name", "客户姓名", width=10),
     *(_column(f) for f in FOLLOW_UP_FIELDS[1:]),
     Column("branch", "分中心", width=14),
+    Column("originals", WRITTEN_TITLE, "written", 24, {f.key: f.title for f in FOLLOW_UP_FIELDS}),
 )
 CONFLICT_COLUMNS = (
     Column("masked_phone", "手机号码(前三后四)", width=18),

@@ -7,6 +7,7 @@ only columns holding dates, flags, codes or odd values are converted value by va
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +29,11 @@ _AS_IS = {"text": frozenset({str, _NONE}), "number": frozenset({int, float, _NON
 class Column:
     key: str
     title: str
-    kind: str = "text"  # text / number / date / datetime / flag
+    kind: str = "text"  # text / number / date / datetime / flag / written
     width: float = 12
-    labels: Mapping[str, str] | None = None  # stored codes shown in words (处理结果)
+    # stored codes shown in words (处理结果); for "written" (an originals JSON object), the
+    # titles of its field keys
+    labels: Mapping[str, str] | None = None
 
 
 def records(
@@ -86,6 +89,8 @@ def cell_value(column: Column, value: Any) -> Any:
     if column.kind == "number" and isinstance(value, int | float | Decimal):
         number = float(value) if isinstance(value, Decimal) else value
         return number if math.isfinite(number) else None
+    if column.kind == "written" and isinstance(value, str):
+        return written_note(value, column.labels or {})[:MAX_TEXT]
     if column.kind in ("date", "datetime") and isinstance(value, date):
         if isinstance(value, datetime):
             value = value.replace(tzinfo=None)  # the archive's own zone: what staff expect
@@ -100,3 +105,17 @@ def _as_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def written_note(stored: str, titles: Mapping[str, str]) -> str:
+    """An originals column (JSON, field key → as written) as staff read it, in column order:
+    "付款方式：公积金；月收入：8000-12000"."""
+    try:
+        written = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(written, dict):
+        return stored
+    order = {key: index for index, key in enumerate(titles)}
+    keys = sorted(written, key=lambda key: (order.get(key, len(order)), key))
+    return "；".join(f"{titles.get(key, key)}：{written[key]}" for key in keys)

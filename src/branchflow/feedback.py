@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +22,7 @@ from branchflow.config import Limits
 from branchflow.intake import IncomingFile
 from branchflow.templates.definitions import KIND_NAMES, TEMPLATES
 from branchflow.validate.batch import ValidatedBatch
+from branchflow.validate.codes import CORRECTION_CODES, KEPT_CODES
 from branchflow.validate.issues import Issue
 
 DEFAULT_LIMITS = Limits()
@@ -33,6 +34,10 @@ _CORRECTION = {
     "customers": "如需更正，直接修改原工作簿后重新放入本文件夹即可，不会重复入库。",
 }
 _STATUS = {"accepted": "已入库", "rejected": "已退回", "duplicate": "重复文件"}
+DEFAULT_COMPANY = "黔龙阳光地产营销中心"  # Settings.company when no config is at hand
+CORRECTED_HEAD = "已按标准写法登记（不影响入库，原文已留存）："
+KEPT_HEAD = "已按原文保存（不在可选值中或读不出来，统计时计入“其他”或不计入；方便时请改正）："
+SHOWN_CELLS = 5  # cells listed per distinct value before "等"
 
 
 def safe_file_part(text: str, limit: int = 60) -> str:
@@ -49,16 +54,27 @@ def write_receipt(
     batch: ValidatedBatch,
     result: ArchiveResult,
     now: datetime,
+    *,
+    company: str = DEFAULT_COMPANY,
 ) -> Path:
-    """The receipt for an accepted drop: what was counted, 撞单 notices and every warning."""
+    """The receipt for an accepted drop, in the company's name: what was counted, 撞单 notices,
+    every correction and every value kept as written (once per distinct value, with its cells),
+    and every other warning."""
+    said = [i for i in dict.fromkeys((*batch.warnings, *result.issues)) if not _told(i, result)]
     lines = [
-        "【branchflow 回执】文件已收到并入库，谢谢！",
+        f"【{company}】文件已收到并入库，谢谢！",
         *_file_lines(incoming, batch.kind),
         f"报告期：{batch.period or '未填写'}",
         "",
         *_count_lines(batch, result),
         *_conflict_lines(result),
-        *_warning_lines(i for i in (*batch.warnings, *result.issues) if not _told(i, result)),
+        *_grouped(CORRECTED_HEAD, [i for i in said if i.code in CORRECTION_CODES]),
+        *_grouped(KEPT_HEAD, [i for i in said if i.code in KEPT_CODES]),
+        *_warning_lines([i for i in said if i.code not in CORRECTION_CODES | KEPT_CODES]),
+    ]
+    if not said and not result.conflicts:
+        lines += ["", "没有需要注意的地方。"]
+    lines += [
         "",
         _CORRECTION.get(batch.kind, "如需更正，修改后重新放入本文件夹即可，以最后一次报送为准。"),
     ]
@@ -66,12 +82,17 @@ def write_receipt(
 
 
 def write_duplicate(
-    receipts_dir: Path, incoming: IncomingFile, first_seen: LedgerEntry, now: datetime
+    receipts_dir: Path,
+    incoming: IncomingFile,
+    first_seen: LedgerEntry,
+    now: datetime,
+    *,
+    company: str = DEFAULT_COMPANY,
 ) -> Path:
     """A short note: these exact bytes were received before, so nothing changed."""
     first_name = PurePosixPath(first_seen.relative).name or first_seen.relative
     lines = [
-        "【branchflow 回执】重复文件，未做任何更改。",
+        f"【{company}】重复文件，未做任何更改。",
         *_file_lines(incoming, first_seen.kind),
         "",
         f"内容与 {_clock(first_seen.received_at)} 收到的《{first_name}》完全相同，"
@@ -90,6 +111,7 @@ def write_rejection(
     now: datetime,
     *,
     limits: Limits = DEFAULT_LIMITS,
+    company: str = DEFAULT_COMPANY,
 ) -> Path:
     """The staff's own workbook with bad cells marked and a first sheet 错误清单; a .txt when
     the bytes are not a workbook we can open."""
@@ -107,7 +129,7 @@ def write_rejection(
             _atomic_write(path, copy.save)
             return path
         problem = intake.damaged()
-    return _write_unreadable(receipts_dir, incoming, issues, problem, now)
+    return _write_unreadable(receipts_dir, incoming, issues, problem, now, company)
 
 
 # --- text answers ---------------------------------------------------------------------------
@@ -158,12 +180,46 @@ def _told(issue: Issue, result: ArchiveResult) -> bool:
     return issue.code.startswith("conflict.") and issue.address in cells
 
 
-def _warning_lines(found: Iterable[Issue]) -> list[str]:
-    unique = list(dict.fromkeys(found))
-    if not unique:
-        return ["", "没有需要注意的地方。"]
-    lines = ["", f"提醒（共 {len(unique)} 条，不影响入库，方便时请核对）："]
-    for number, issue in enumerate(unique, start=1):
+def _grouped(head: str, issues: Sequence[Issue]) -> list[str]:
+    """Issues by column, each distinct message once with how many cells and which."""
+    if not issues:
+        return []
+    columns: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for issue in issues:
+        messages = columns.setdefault((issue.sheet, issue.field), {})
+        messages.setdefault(issue.message, []).append(issue.cell)
+    sheets = list(dict.fromkeys(sheet for sheet, _ in columns))
+    order = sorted(columns, key=lambda k: (sheets.index(k[0]), _column_number(columns[k])))
+    lines = ["", head]
+    for sheet, column in order:
+        messages = columns[(sheet, column)]
+        lines.append(f"  {' · '.join(part for part in (sheet, column) if part)}：")
+        lines += [f"    {message}（{_places(cells)}）" for message, cells in messages.items()]
+    return lines
+
+
+def _column_number(messages: dict[str, list[str]]) -> int:
+    """Where a column stands in its sheet (its first cell's letters), so groups read left to
+    right as the workbook does."""
+    cell = next(iter(messages.values()))[0]
+    letters = cell.rstrip("0123456789")
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _places(cells: Sequence[str]) -> str:
+    shown = "、".join(cell for cell in cells[:SHOWN_CELLS] if cell)
+    more = " 等" if len(cells) > SHOWN_CELLS else ""
+    return f"{len(cells)} 处：{shown}{more}" if shown else f"{len(cells)} 处"
+
+
+def _warning_lines(found: Sequence[Issue]) -> list[str]:
+    if not found:
+        return []
+    lines = ["", f"提醒（共 {len(found)} 条，不影响入库，方便时请核对）："]
+    for number, issue in enumerate(found, start=1):
         lines.append(f"  {number}. {_where(issue)}{issue.message}")
     return lines
 
@@ -176,11 +232,16 @@ def _where(issue: Issue) -> str:
 
 
 def _write_unreadable(
-    receipts_dir: Path, incoming: IncomingFile, issues: Sequence[Issue], why: Issue, now: datetime
+    receipts_dir: Path,
+    incoming: IncomingFile,
+    issues: Sequence[Issue],
+    why: Issue,
+    now: datetime,
+    company: str,
 ) -> Path:
     found = [issue for issue in dict.fromkeys(issues) if issue != why]
     lines = [
-        "【branchflow 退回】文件未入库。",
+        f"【{company}】文件未入库，已退回。",
         f"文件：{incoming.path.name}",
         f"收到时间：{_clock(incoming.received_at)}",
         "",

@@ -23,6 +23,7 @@ from branchflow.parse import ParsedWorkbook, read_workbook
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate import validate
 from branchflow.validate.batch import ValidatedBatch, ValidationContext
+from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
 
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
@@ -197,12 +198,16 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
     )
     issues = (*issues, *result.issues)
     receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
+    company = settings.company
     if status == "accepted" and batch is not None:
-        receipt = feedback.write_receipt(receipts, incoming, batch, result, incoming.received_at)
+        receipt = feedback.write_receipt(
+            receipts, incoming, batch, result, incoming.received_at, company=company
+        )
     else:
         receipt = feedback.write_rejection(
-            receipts, incoming, issues, incoming.received_at, limits=settings.limits
-        )
+            receipts, incoming, issues, incoming.received_at, limits=settings.limits,
+            company=company,
+        )  # fmt: skip
     _clear(incoming, archive, result.file_id, receipt)
     return _outcome(incoming, kind, batch, status, issues, _rel(receipt, settings), result)
 
@@ -227,6 +232,7 @@ def _check(
         home_province=settings.home_province,
         scope_counties=settings.scope_counties,
         hq_folder=incoming.folder == settings.hq_folder,
+        aliases=Aliases(settings.aliases),
     )
     batch = validate(parsed, context)
     return batch, batch.issues, parsed.kind
@@ -284,7 +290,9 @@ def _duplicate(
         duplicate_of=earlier.file_id,
     )
     receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
-    receipt = feedback.write_duplicate(receipts, incoming, earlier, incoming.received_at)
+    receipt = feedback.write_duplicate(
+        receipts, incoming, earlier, incoming.received_at, company=settings.company
+    )
     _clear(incoming, archive, result.file_id, receipt)
     note = f"与 {earlier.received_at:%Y-%m-%d %H:%M} 收到的文件内容相同，未重复入库"
     return FileOutcome(
@@ -306,10 +314,16 @@ def _resume(
     receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
     batch = _check(incoming, settings)[0] if entry.status == "accepted" else None
     result = archive.result_for(entry.file_id) or ArchiveResult(entry.file_id, entry.status)
+    company = settings.company
     if entry.status == "accepted" and batch is not None:
-        receipt = feedback.write_receipt(receipts, incoming, batch, result, entry.received_at)
+        receipt = feedback.write_receipt(
+            receipts, incoming, batch, result, entry.received_at, company=company
+        )
     else:
-        receipt = feedback.write_rejection(receipts, incoming, issues, entry.received_at)
+        receipt = feedback.write_rejection(
+            receipts, incoming, issues, entry.received_at, limits=settings.limits,
+            company=company,
+        )  # fmt: skip
     _clear(incoming, archive, entry.file_id, receipt)
     return FileOutcome(
         incoming.relative,
@@ -415,7 +429,7 @@ def quarantine_file(path: Path, settings: Settings, detail: str) -> tuple[Path, 
     )
     _write_note(
         receipt,
-        ["【branchflow 回执】文件已收到，暂未入库，已转总部核查。", f"文件：{path.name}",
+        [f"【{settings.company}】文件已收到，暂未入库，已转总部核查。", f"文件：{path.name}",
          f"收到时间：{now:%Y-%m-%d %H:%M}", "",
          "处理这个文件时系统内部出错（不是你们填写的问题）。文件已原样转交总部核查，不会丢失；",
          "总部核查处理后会告知结果，暂时不需要重新报送。"],

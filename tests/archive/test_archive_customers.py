@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 
 from branchflow.archive.store import Archive
 from branchflow.templates.definitions import CUSTOMER_FIELDS, FieldType
+from branchflow.validate.batch import Original
 from branchflow.validate.normalize import mask_id
 
 # ── write, then read back ───────────────────────────────────────────────────────────────────
@@ -343,3 +346,47 @@ def test_township_counts(archive: Archive) -> None:
     ]
     assert len(archive.township_counts()) == 3
     assert [r["phone"] for r in archive.customers(B)] == ["13800000009"]
+
+
+def test_what_staff_wrote_is_kept_beside_the_value_and_follows_it(archive: Archive) -> None:
+    """Originals and a range's bounds: kept, replaced when the cell is rewritten, untouched by
+    a blank cell, never a history row of their own; a re-drop changes nothing."""
+    written = {
+        "payment": Original("公积金"),
+        "monthly_income": Original("8千-1.2万", 8000, 12000),
+        "budget": Original("60万以内", None, 60),
+    }
+    first = customer(1, "13800000001", payment="公积金贷款", monthly_income=10000, budget=60,
+                     area=110)  # fmt: skip
+    drop(archive, customers_batch(A, [replace(first, originals=written)]), data=b"1")
+    [row] = archive.customers()
+    assert json.loads(row["originals"]) == {
+        "budget": "60万以内", "monthly_income": "8千-1.2万", "payment": "公积金",
+    }  # fmt: skip
+    assert (row["monthly_income_low"], row["monthly_income_high"]) == (8000, 12000)
+    assert (row["budget_low"], row["budget_high"]) == (None, 60)
+    assert (row["area"], row["area_low"], row["area_high"]) == (110, 110, 110)
+    again = drop(archive, customers_batch(A, [replace(first, originals=written)]), data=b"2")
+    assert (again.updated_customers, again.unchanged_customers) == (0, 1)
+    later = customer(1, "13800000001", payment="公积金贷款", monthly_income=None, budget=None)
+    unreadable = {"monthly_income": Original("面议")}
+    result = drop(archive, customers_batch(A, [replace(later, originals=unreadable)]), data=b"3")
+    assert result.updated_customers == 1
+    [row] = archive.customers()
+    assert json.loads(row["originals"]) == {"budget": "60万以内", "monthly_income": "面议"}
+    assert (row["monthly_income"], row["monthly_income_low"], row["monthly_income_high"]) == (
+        None, None, None,
+    )  # fmt: skip
+    assert (row["budget"], row["budget_high"]) == (60, 60)  # a blank cell never erases
+    assert [(h["field"], h["old_value"], h["new_value"]) for h in archive.history()] == [
+        ("monthly_income", "10000", None)
+    ]
+
+
+def test_follow_ups_keep_what_was_written(archive: Archive) -> None:
+    visit = replace(
+        followup(1, "13800000001", method="其他"), originals={"method": Original("飞鸽")}
+    )
+    drop(archive, customers_batch(A, [customer(1, "13800000001")], [visit]))
+    [kept] = archive.followups()
+    assert kept["method"] == "其他" and json.loads(kept["originals"]) == {"method": "飞鸽"}

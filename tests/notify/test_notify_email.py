@@ -60,11 +60,7 @@ def test_a_mail_server_that_is_down_is_retried_and_the_mail_arrives_once(tmp_pat
     now = datetime.now(UTC) + timedelta(seconds=1)
     with Archive.open(settings) as archive:
         archive.outbox.add(
-            [
-                OutboxMessage(
-                    "销售管理部邮箱", "conflict", "总部", "【branchflow 撞单】客户 13812345678"
-                )
-            ]
+            [OutboxMessage("销售管理部邮箱", "conflict", "总部", "【撞单】客户 13812345678")]
         )
         assert Sender(settings, archive.outbox, clock=lambda: now).run_once().retried == 1
         [row] = archive.outbox.listing()
@@ -94,7 +90,7 @@ def test_notify_test_sends_at_once_and_says_so(tmp_path: Path) -> None:
         done = _cli(settings.workspace, "notify", "test", "钉钉群", env=env)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[0] == "已发送测试消息到“钉钉群”（钉钉群机器人）"
-        assert robots.texts("dingtalk")[0].startswith("【branchflow 测试】渠道“钉钉群”已接通")
+        assert robots.texts("dingtalk")[0].startswith("【测试】渠道“钉钉群”已接通")
         robots.down = True
         failed = _cli(settings.workspace, "notify", "test", "东莞群", env=env)
         assert failed.returncode == 1

@@ -29,7 +29,7 @@ def test_reminders_three_days_before_and_on_the_day_once_at_nine(tmp_path: Path)
         nine = datetime(2026, 11, 22, 9, 0, tzinfo=tz)  # not sent before 09:00 (wall clock)
         assert all(r.next_attempt_at == max(r.created_at, nine) for r in rows)
         lines = rows[0].body.splitlines()
-        assert lines[0] == "【branchflow 待报提醒】东莞分中心"
+        assert lines[0] == "【待报提醒】东莞分中心"
         assert lines[1].startswith(
             "· 月度工作总结及下月工作计划 2026-11：11月25日（星期三）23:59 前，还有 3 天"
         )
@@ -56,7 +56,7 @@ def test_a_decision_from_the_console_goes_to_both_branches_and_hq(tmp_path: Path
         rows = archive.outbox.listing()
     assert {r.channel for r in rows} == {"东莞群", "宁波群", "总部群"}
     assert rows[0].body == (
-        "【branchflow 判客】客户 138****5678（宁波分中心 / 东莞分中心 撞单）\n判定：归东莞分中心（带看在先）"
+        "【判客】客户 138****5678（宁波分中心 / 东莞分中心 撞单）\n判定：归东莞分中心（带看在先）"
     )
 
 
@@ -70,7 +70,7 @@ def test_distributed_tells_each_branch_what_is_in_its_folder(tmp_path: Path) -> 
         assert events.distributed(settings, archive, "2026-11", {"东莞分中心": files}) == 0
         [row] = archive.outbox.listing()
     assert row.body.splitlines() == [
-        "【branchflow 下发资料】2026-11 东莞分中心",
+        "【下发资料】2026-11 东莞分中心",
         "已放入 inbox/东莞分中心/下发/2026-11/：",
         "· 例会资料-东莞分中心.docx",
         "· 分中心档案-东莞分中心.xlsx",

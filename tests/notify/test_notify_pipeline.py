@@ -71,7 +71,7 @@ def test_a_rejection_names_the_first_three_errors_and_where_the_marked_copy_is(
             assert Sender(settings, archive.outbox).run_once().sent == 1
     (text,) = robots.texts("wecom")
     lines = text.splitlines()
-    assert lines[0] == f"【branchflow 退回】{A}"
+    assert lines[0] == f"【退回】{A}"
     assert lines[1] == "文件：客户档案-11月.xlsx（客户档案）未入库，共 4 处错误，前 3 处："
     assert [line.split(" ", 1)[1].split("：", 1)[0] for line in lines[2:5]] == [
         "客户档案!C8 手机号码", "客户档案!C9 手机号码", "客户档案!C10 手机号码",

@@ -61,10 +61,7 @@ def archive(settings: Settings) -> Iterator[Archive]:
 
 def _queue(archive: Archive, channel: str, n: int = 1, event: str = "rejected") -> None:
     archive.outbox.add(
-        [
-            OutboxMessage(channel, event, "东莞分中心", f"【branchflow 退回】第 {i} 条")
-            for i in range(n)
-        ]
+        [OutboxMessage(channel, event, "东莞分中心", f"【退回】第 {i} 条") for i in range(n)]
     )
 
 
@@ -88,8 +85,8 @@ def test_each_robot_takes_the_message_and_dingtalk_checks_the_signature(
     _queue(archive, "钉钉群")
     tally = Sender(settings, archive.outbox).run_once()
     assert tally.sent == 2
-    assert robots.texts("wecom") == ["【branchflow 退回】第 0 条"]
-    assert robots.texts("dingtalk") == ["【branchflow 退回】第 0 条"]
+    assert robots.texts("wecom") == ["【退回】第 0 条"]
+    assert robots.texts("dingtalk") == ["【退回】第 0 条"]
     assert _statuses(archive) == [("sent", 0), ("sent", 0)]
 
 
@@ -110,7 +107,7 @@ def test_a_500_a_timeout_and_an_errcode_are_retried_with_backoff(
         assert sender.run_once().sent == 0  # not due yet: nothing is sent again at once
         clock.advance(60 * 2 ** (n - 1) + 31)
     assert sender.run_once().sent == 1
-    assert robots.texts("wecom") == ["【branchflow 退回】第 0 条"]
+    assert robots.texts("wecom") == ["【退回】第 0 条"]
     assert errors[0].startswith("HTTP 500") and errors[1].startswith("连接失败")
     assert errors[2] == "errcode 93000：api freq out of limit"  # HTTP 200, errcode ≠ 0: a failure
 
@@ -144,7 +141,7 @@ def test_the_21st_message_in_a_minute_waits(
     assert len(robots.texts("wecom")) == 20
     clock.advance(31)
     assert sender.run_once().sent == 5
-    assert robots.texts("wecom") == [f"【branchflow 退回】第 {i} 条" for i in range(25)]
+    assert robots.texts("wecom") == [f"【退回】第 {i} 条" for i in range(25)]
     assert [p for p, _ in robots.requests].count("/cgi-bin/webhook/send") == 25  # never over
 
 
@@ -182,10 +179,7 @@ def test_accepted_drops_are_summarised_once_the_burst_is_over(
     clock.advance(21)
     assert sender.run_once().sent == 3
     (text,) = robots.texts("wecom")
-    assert (
-        text.splitlines()[0]
-        == "【branchflow 已接收】3 个文件已入库：新增客户 9 位，更新 3 位，撞单 1 起"
-    )
+    assert text.splitlines()[0] == "【已接收】3 个文件已入库：新增客户 9 位，更新 3 位，撞单 1 起"
     assert "登记2.xlsx" in text
 
 

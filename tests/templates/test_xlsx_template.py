@@ -10,7 +10,14 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from branchflow.templates.definitions import TEMPLATES, Field, FieldType, Table, TemplateDef
+from branchflow.templates.definitions import (
+    INCOME_BUCKETS,
+    TEMPLATES,
+    Field,
+    FieldType,
+    Table,
+    TemplateDef,
+)
 from branchflow.templates.xlsx import INSTRUCTIONS_SHEET, write_template
 
 PROJECTS = ("黔龙阳光·湄江府", "黔龙阳光·凤冈城")
@@ -196,3 +203,16 @@ def test_output_is_reproducible(tmp_path: Path) -> None:
     for path in (first, second):
         write_template(TEMPLATES["monthly"], path, projects=PROJECTS)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_income_is_a_dropdown_of_buckets_that_still_takes_numbers(tmp_path: Path) -> None:
+    """月收入 offers the 市场研究报告's income buckets; typing 6500 or 5000-7000 is only noted."""
+    table = TEMPLATES["customers"].table("customers")
+    ws = openpyxl.load_workbook(make_template(tmp_path, "customers"))["客户档案"]
+    header = header_row(ws, table)
+    col = [f.key for f in table.fields].index("monthly_income") + 1
+    income = validation_for(ws, header + 1, col)
+    assert income is not None and income.formula1 == '"' + ",".join(INCOME_BUCKETS) + '"'
+    assert income.errorStyle == "information" and "6500" in income.prompt
+    grade = validation_for(ws, header + 1, [f.key for f in table.fields].index("grade") + 1)
+    assert grade is not None and grade.errorStyle in (None, "stop")  # a listed value: enforced

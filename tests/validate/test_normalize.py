@@ -14,11 +14,9 @@ from branchflow.validate.normalize import (
     is_masked_phone,
     mask_id,
     mask_phone,
-    normalize_choice,
     normalize_contact_phone,
     normalize_date,
     normalize_id_number,
-    normalize_number,
     normalize_period,
     normalize_phone,
     period_bounds,
@@ -249,46 +247,3 @@ def test_invalid_periods(written: str) -> None:
 
 def test_week_53_exists_only_in_long_years() -> None:
     assert normalize_period("2026-W53") == "2026-W53"
-
-
-# ── numbers and choices ──────────────────────────────────────────────────────────────────────
-
-
-def test_numbers() -> None:
-    assert normalize_number("1,234") == 1234
-    assert normalize_number("１２.５") == 12.5
-    assert normalize_number(3.0, integer=True) == 3
-    assert normalize_number("5人", integer=True) == 5
-    assert normalize_number("65万", units=("万元", "万")) == 65
-    assert normalize_number("90㎡", units=("m2", "平")) == 90
-    assert code_of(normalize_number, "65万", units=("元",)) == "number.unit"
-    assert code_of(normalize_number, "5000元") == "number.unit"
-    assert code_of(normalize_number, "3.5", integer=True) == "number.not_integer"
-    assert code_of(normalize_number, "-3") == "number.negative"
-    assert code_of(normalize_number, "5000-8000") == "number.invalid"
-    assert code_of(normalize_number, "50%") == "number.invalid"
-
-
-@pytest.mark.parametrize("written", ["A", "a", "Ａ", "A级", "A类", " a "])
-def test_grade_spellings(written: str) -> None:
-    assert normalize_choice(written, ("A", "B", "C", "D")) == "A"
-
-
-def test_choices() -> None:
-    assert normalize_choice("有效客户（A+B）", ("有效客户(A+B)",)) == "有效客户(A+B)"
-    assert normalize_choice("男性", ("男", "女")) == "男"
-    assert normalize_choice("湄江府", ("黔龙阳光·湄江府",), "project.unknown") == "黔龙阳光·湄江府"
-    assert code_of(normalize_choice, "E", ("A", "B")) == "enum.invalid"
-
-
-def test_numbers_beyond_what_staff_could_mean_are_refused() -> None:
-    from branchflow.validate.normalize import Invalid, normalize_number
-
-    assert normalize_number(2_147_483_647, integer=True) == 2_147_483_647
-    for raw, integer in ((2_147_483_648, True), (1e13, False), ("99999999999999", False)):
-        try:
-            normalize_number(raw, integer=integer)
-        except Invalid as problem:
-            assert problem.code == "number.too_large"
-        else:
-            raise AssertionError(raw)

@@ -7,6 +7,7 @@ from parsed_workbooks import context, flat, make_parsed
 
 from branchflow.templates.definitions import KPIS
 from branchflow.validate import validate
+from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
 from branchflow.validate.normalize import id_check_char
 
@@ -123,8 +124,8 @@ def test_every_kind_of_cell_problem_is_located() -> None:
         (S, "C13", "phone.masked"),
         (S, "E14", "county.short_name"),
         (S, "E15", "county.unknown"),
-        (S, "G16", "project.unknown"),
-        (S, "H16", "number.unit"),
+        (S, "G16", "project.kept"),
+        (S, "H16", "number.converted"),
         (S, "D17", "id.format"),
     ]
     messages = {i.cell: i for i in batch.issues}
@@ -136,6 +137,13 @@ def test_every_kind_of_cell_problem_is_located() -> None:
     assert messages["C13"].severity == "warning"
     assert batch.tables["customers"][8].values["phone"] == "138****0008"
     assert batch.tables["customers"][9].values["county"] == "湄潭县"
+    assert batch.tables["customers"][9].originals["county"].text == "湄潭"
+    # An optional field never rejects: an unknown project is kept as written, 650000元 in a
+    # 万元 column is 65 (told), and neither is an error.
+    assert messages["G16"].severity == messages["H16"].severity == "warning"
+    assert batch.tables["customers"][11].values["project"] == "别的项目"
+    assert batch.tables["customers"][11].values["budget"] == 65
+    assert messages["H16"].message == "“650000元”已按 65 万元登记"
     assert not batch.accepted
 
 
@@ -167,7 +175,10 @@ def test_follow_ups() -> None:
     )
     batch = validate(parsed, context())
     # Follow-up columns: A 手机号码, B 跟进日期, C 跟进方式, D 跟进内容, E 下次跟进日期, F 跟进人.
-    assert flat(batch) == [(F, "B6", "date.future"), (F, "C6", "enum.invalid")]
+    # 跟进方式 is required and lists 其他: "飞鸽" is stored as 其他, its text kept beside it.
+    assert flat(batch) == [(F, "B6", "date.future"), (F, "C6", "enum.other")]
+    other = batch.tables["followups"][1]
+    assert other.values["method"] == "其他" and other.originals["method"].text == "飞鸽"
     record = batch.tables["followups"][0]
     assert record.values["content"] == "① 已约到访"
     assert record.values["next_date"] == date(2027, 1, 5)
@@ -188,8 +199,9 @@ def test_header_block() -> None:
     assert flat(batch) == [
         (S, "B1", "branch.mismatch"),
         (S, "B2", "required.missing"),
-        (S, "B3", "period.wrong_kind"),
+        (S, "B3", "period.kept"),  # optional in a 客户档案: this month, with a warning
     ]
+    assert batch.period == "2026-11" and batch.issues[-1].severity == "warning"
     assert batch.branch == "东莞分中心" and batch.values["branch"] == "东莞分中心"
 
 
@@ -245,7 +257,7 @@ def test_monthly_kpis() -> None:
     assert flat(batch) == [
         (M, "A7", "enum.invalid"),
         (M, "A8", "kpi.duplicate"),
-        (M, "C9", "number.unit"),
+        (M, "C9", "number.unit_kept"),  # a warning: 本月完成 is optional
     ]
     records = batch.tables["kpis"]
     assert records[1].values == {
@@ -305,3 +317,117 @@ def test_unknown_kind() -> None:
     batch = validate(unknown, context())
     assert flat(batch) == [("", "", "template.unknown")]
     assert batch.tables == {}
+
+
+# ── tolerance: staff wording is read, an optional field never rejects ────────────────────────
+
+TOLERANT = (*WIDE, "gender", "monthly_income", "family_size", "area", "payment", "purpose",
+            "channel", "status")  # fmt: skip
+
+
+def by_place(batch: Any) -> dict[tuple[str, int], Issue]:
+    """Issues by (column title, sheet row)."""
+    return {(i.field, int(i.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))): i for i in batch.issues}
+
+
+def test_staff_wording_is_read_and_the_original_kept() -> None:
+    parsed = customers(
+        {"gender": "先生", "payment": "公积金", "monthly_income": "8千-1.2万", "grade": "A+",
+         "purpose": "自住首次", "family_size": "三口", "area": "90~110平", "budget": "50万",
+         "channel": "朋友圈", "status": "已到访"},
+        {"phone": "13900000001", "payment": "公积金", "monthly_income": "3000-5000",
+         "family_size": 3.0, "budget": "约45万"},
+        columns={"customers": TOLERANT},
+    )  # fmt: skip
+    batch = validate(parsed, context())
+    assert batch.accepted
+    first, second = batch.tables["customers"]
+    assert {k: first.values[k] for k in ("gender", "payment", "grade", "purpose", "channel")} == {
+        "gender": "男", "payment": "公积金贷款", "grade": "A", "purpose": "自住",
+        "channel": "微信/抖音",
+    }  # fmt: skip
+    assert first.values["status"] == "到访" and first.values["family_size"] == 3
+    assert first.values["monthly_income"] == 10000 and first.values["area"] == 100
+    assert first.values["budget"] == 50 and "budget" not in first.originals  # its own unit
+    assert first.originals["payment"].text == "公积金"
+    assert (first.originals["monthly_income"].low, first.originals["monthly_income"].high) == (
+        8000, 12000,
+    )  # fmt: skip
+    assert type(second.values["family_size"]) is int and "family_size" not in second.originals
+    assert second.originals["monthly_income"].text == "3000-5000"  # the dropdown: not told
+    found = by_place(batch)
+    assert found[("付款方式", 5)].message == "“公积金”已按“公积金贷款”登记"
+    assert found[("付款方式", 5)].code == found[("付款方式", 6)].code == "enum.synonym"
+    assert found[("月收入", 5)].message == (
+        "“8千-1.2万”已按区间 8000–12000 元/月登记（统计取中间值 10000）"
+    )
+    assert ("月收入", 6) not in found  # 3000-5000 is one of the dropdown's buckets
+    assert found[("客户等级", 5)].code == "enum.synonym"
+    assert found[("预算总价(万元)", 6)].code == "number.range"
+    assert all(not i.is_error for i in batch.issues)
+
+
+def test_optional_never_rejects_required_with_other_becomes_other_else_error() -> None:
+    parsed = customers(
+        {"purpose": "投靠子女", "monthly_income": "面议", "family_size": "3-4人",
+         "payment": "看首付", "grade": "E"},
+        columns={"customers": TOLERANT},
+    )  # fmt: skip
+    batch = validate(parsed, context())
+    assert {(i.field, i.code, i.severity) for i in batch.issues} == {
+        ("客户等级", "enum.invalid", "error"),  # required, lists no 其他: the one error
+        ("月收入", "number.kept", "warning"),
+        ("家庭人数", "number.kept", "warning"),
+        ("付款方式", "enum.kept", "warning"),
+        ("置业目的", "enum.kept", "warning"),
+    }
+    record = batch.tables["customers"][0]
+    assert record.values["purpose"] == "投靠子女" and record.values["payment"] == "看首付"
+    assert record.values["monthly_income"] is None
+    assert record.originals["monthly_income"].text == "面议"
+    assert record.values["family_size"] is None and record.originals["family_size"].text == "3-4人"
+    found = by_place(batch)
+    assert found[("置业目的", 5)].message.startswith(
+        "“投靠子女”不是置业目的的可选值，已按原文保存，统计时计入“其他”"
+    )
+    assert found[("客户等级", 5)].message.startswith("“E”不是“客户等级”的可选值")
+    assert found[("家庭人数", 5)].message == (
+        "“3-4人”是一个范围，本列只填一个整数，已按原文保存（不计入统计）：请只填一个整数，如 3"
+    )
+    assert found[("月收入", 5)].message.startswith(
+        "“面议”读不出来，已按原文保存（不计入统计）：可填"
+    )
+
+
+def test_company_aliases_come_through_the_context() -> None:
+    aliases = Aliases((("付款方式", "公积", "公积金贷款"), ("意向项目", "湄江", "黔龙阳光·湄江府")))
+    parsed = customers({"payment": "公积", "project": "湄江"}, columns={"customers": TOLERANT})
+    batch = validate(parsed, context(aliases=aliases))
+    record = batch.tables["customers"][0]
+    assert record.values["payment"] == "公积金贷款"
+    assert record.values["project"] == "黔龙阳光·湄江府"
+    assert [i.code for i in batch.issues] == ["enum.synonym", "enum.synonym"]
+    assert validate(parsed, context()).tables["customers"][0].values["payment"] == "公积"
+
+
+def test_strict_stays_strict_at_the_right_cell() -> None:
+    wrong_check = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
+    parsed = customers(
+        {"payment": "公积金"},
+        {"phone": "1381234567", "payment": "按揭"},
+        {"phone": "13800000003", "township": "不存在镇"},
+        {"phone": "13800000004", "registered_on": "2027年1月3日"},
+        {"phone": "13800000005", "id_number": wrong_check},
+        {"phone": "13800000005"},
+        {"phone": "13800000007", "consultant": None},
+    )
+    batch = validate(parsed, context())
+    assert [(c, code) for _, c, code in flat(batch) if not code.startswith("enum.")] == [
+        ("C6", "phone.invalid"),
+        ("F7", "township.unknown"),
+        ("J8", "date.future"),
+        ("D9", "id.checksum"),
+        ("C10", "phone.duplicate_in_file"),
+        ("K11", "required.missing"),
+    ]
+    assert not batch.accepted

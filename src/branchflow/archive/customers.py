@@ -14,6 +14,7 @@ Rules (SPEC "Rules the data must meet"):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,14 +25,26 @@ from sqlalchemy import Connection, select
 from branchflow.archive.bulk import insert_many, update_many
 from branchflow.archive.phonebook import PhoneBook, Resolution, chunks
 from branchflow.archive.results import Conflict
-from branchflow.archive.schema import CUSTOMER_KEYS, conflicts, customer_history, customers
-from branchflow.validate.batch import Record
+from branchflow.archive.schema import (
+    BOUND_KEYS,
+    CUSTOMER_KEYS,
+    RANGED_KEYS,
+    conflicts,
+    customer_history,
+    customers,
+)
+from branchflow.validate.batch import Original, Record
 from branchflow.validate.issues import Issue
 from branchflow.validate.normalize import is_masked_phone, mask_id, mask_phone
 
 PHONE_TITLE = "手机号码"
+# Stored beside the fields, following them: no history of their own (the field's history tells).
+BESIDE_KEYS = (*BOUND_KEYS, "originals")
+ROW_KEYS = (*CUSTOMER_KEYS, *BESIDE_KEYS)
+_BOUNDS = tuple((key, f"{key}_low", f"{key}_high") for key in RANGED_KEYS)
 UPDATE_COLUMNS = (
     *CUSTOMER_KEYS,
+    *BESIDE_KEYS,
     "phone_scope",
     "masked_phone",
     "owner_branch",
@@ -60,9 +73,12 @@ class CustomerChanges:
     issues: list[Issue] = field(default_factory=list)
 
 
-def drop_values(values: Mapping[str, Any]) -> dict[str, Any]:
+def drop_values(
+    values: Mapping[str, Any], originals: Mapping[str, Original] | None = None
+) -> dict[str, Any]:
     """The customer fields a drop fills (validation trims text, so a blank is None or ""); the
-    身份证号 is masked."""
+    身份证号 is masked. A cell written but not readable (月收入 "面议", kept as written) fills its
+    field too: with None, the text going beside it."""
     if tuple(values) == CUSTOMER_KEYS:  # a validated record: just its filled values, in order
         kept = {key: value for key, value in values.items() if value is not None and value != ""}
     else:
@@ -71,9 +87,45 @@ def drop_values(values: Mapping[str, Any]) -> dict[str, Any]:
             for key in CUSTOMER_KEYS
             if (value := values.get(key)) is not None and value != ""
         }
+    for key in originals or ():
+        if key in values and key not in kept:
+            kept[key] = None
     if "id_number" in kept:
         kept["id_number"] = mask_id(str(kept["id_number"]))
     return kept
+
+
+def beside_values(
+    stored: str | None, values: Mapping[str, Any], originals: Mapping[str, Original]
+) -> dict[str, Any]:
+    """The columns beside the fields after a drop: each field it filled drops its old original
+    and takes the new one (if any); numbers it filled take their bounds (a plain number is its
+    own bounds). `stored` is the row's originals column so far."""
+    if stored is None and not originals:  # the common case: nothing ever corrected
+        beside: dict[str, Any] = {"originals": None}
+        for key, low, high in _BOUNDS:
+            if key in values:
+                beside[low] = beside[high] = values[key]
+        return beside
+    written = json.loads(stored) if stored else {}
+    for key in values:
+        written.pop(key, None)
+    written.update((key, o.text) for key, o in originals.items() if key in values)
+    beside = {"originals": originals_text(written)}
+    for key, low, high in _BOUNDS:
+        if key in values:
+            found = originals.get(key)
+            ranged = found is not None and found.ranged
+            bounds = (found.low, found.high) if ranged and found else (values[key],) * 2
+            beside[low], beside[high] = bounds
+    return beside
+
+
+def originals_text(written: Mapping[str, str]) -> str | None:
+    """The originals column: a JSON object in field order, or NULL when there is nothing."""
+    if not written:
+        return None
+    return json.dumps(dict(sorted(written.items())), ensure_ascii=False)
 
 
 def as_text(value: Any) -> str | None:
@@ -95,17 +147,18 @@ def upsert_customers(
     for record in records:
         resolution = book.resolve(str(record.values["phone"]))
         _note_resolution(record, resolution, book, changes)
-        values = drop_values(record.values)
+        values = drop_values(record.values, record.originals)
         values["phone"] = (
             resolution.key[0] if resolution.how == "masked_matched" else values["phone"]
         )
         row = book.rows.get(resolution.key)
         if row is None:
-            book.rows[resolution.key] = _create(values, changes)
+            book.rows[resolution.key] = _create(values, record.originals, changes)
             continue
         if row["owner_branch"] != changes.branch and not _claim(row, values, record, changes):
             continue
-        if _merge(row, values, changes) and row["id"] is not None:
+        beside = beside_values(row["originals"], values, record.originals)
+        if _merge(row, values, beside, changes) and row["id"] is not None:
             changes.dirty[row["id"]] = row
         if row["id"] is not None:
             touched.add(row["id"])
@@ -114,11 +167,14 @@ def upsert_customers(
     _write(conn, changes)
 
 
-def _create(values: dict[str, Any], changes: CustomerChanges) -> dict[str, Any]:
+def _create(
+    values: dict[str, Any], originals: Mapping[str, Original], changes: CustomerChanges
+) -> dict[str, Any]:
     phone = str(values["phone"])
     registered = values.get("registered_on")
-    row: dict[str, Any] = dict.fromkeys(CUSTOMER_KEYS)
+    row: dict[str, Any] = dict.fromkeys(ROW_KEYS)
     row.update(values)
+    row.update(beside_values(None, values, originals))
     row.update(
         id=None,
         phone_scope=changes.branch if is_masked_phone(phone) else "",
@@ -136,7 +192,12 @@ def _create(values: dict[str, Any], changes: CustomerChanges) -> dict[str, Any]:
     return row
 
 
-def _merge(row: dict[str, Any], values: Mapping[str, Any], changes: CustomerChanges) -> bool:
+def _merge(
+    row: dict[str, Any],
+    values: Mapping[str, Any],
+    beside: Mapping[str, Any],
+    changes: CustomerChanges,
+) -> bool:
     """Copy the drop's values into the row; history for an archived row. True if any changed."""
     changed = False
     for key, value in values.items():
@@ -147,6 +208,10 @@ def _merge(row: dict[str, Any], values: Mapping[str, Any], changes: CustomerChan
         row[key] = value
         if row["id"] is not None:
             changes.history.append(_history(row["id"], key, old, value, changes))
+    for key, value in beside.items():  # the text as written, a range's bounds: no history
+        if row.get(key) != value:
+            changed = True
+            row[key] = value
     if changed:
         phone = str(row["phone"])
         row["masked_phone"] = is_masked_phone(phone)

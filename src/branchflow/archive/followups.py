@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 
 from branchflow.archive.bulk import insert_many
-from branchflow.archive.customers import as_text
+from branchflow.archive.customers import as_text, originals_text
 from branchflow.archive.phonebook import PhoneBook, chunks
 from branchflow.archive.schema import customers, followups
 from branchflow.templates.definitions import TEMPLATES
@@ -69,6 +69,7 @@ def add_followups(
             changes.issues.append(_unknown_customer(record, phone))
         row = {key: record.values.get(key) for key in FOLLOW_UP_KEYS}
         row.update(
+            originals=originals_text({k: o.text for k, o in record.originals.items()}),
             phone=customer["phone"] if customer is not None else phone,
             customer_id=customer["id"] if customer is not None else None,
             branch=branch,

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Connection, MetaData, String, Table, and_, delete
 from sqlalchemy.schema import CreateTable
 
 from branchflow.archive.bulk import fetch_dicts, insert_many
-from branchflow.archive.schema import CUSTOMER_KEYS, customers
+from branchflow.archive.schema import BOUND_KEYS, CUSTOMER_KEYS, customers
 from branchflow.validate.normalize import is_masked_phone, mask_phone
 
 Key = tuple[str, str]
@@ -38,6 +38,8 @@ drop_keys = Table(
 LOADED = (
     customers.c.id,
     *(customers.c[k] for k in CUSTOMER_KEYS),
+    *(customers.c[k] for k in BOUND_KEYS),
+    customers.c.originals,
     customers.c.phone_scope,
     customers.c.masked_phone,
     customers.c.owner_branch,

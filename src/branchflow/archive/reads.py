@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 
 from branchflow.archive.bulk import fetch_dicts, iter_dicts
 from branchflow.archive.schema import (
+    BOUND_KEYS,
     CUSTOMER_KEYS,
     conflict_rulings,
     conflicts,
@@ -24,6 +25,8 @@ from branchflow.validate.normalize import mask_phone
 
 FOLLOW_UP_KEYS = tuple(f.key for f in TEMPLATES["customers"].table("followups").fields)
 CUSTOMER_META = (
+    *BOUND_KEYS,
+    "originals",
     "owner_branch",
     "first_registered_on",
     "owned_since",
@@ -31,7 +34,8 @@ CUSTOMER_META = (
     "created_at",
     "updated_at",
 )
-EXPORT_META = ("owner_branch", "first_registered_on", "updated_at")  # what 客户总表 shows
+# What 客户总表 shows beside the fields.
+EXPORT_META = ("originals", "owner_branch", "first_registered_on", "updated_at")
 
 
 def read_customers(
@@ -72,6 +76,7 @@ def followups_query(branch: str | None = None) -> Select[Any]:
             *(followups.c[k] for k in FOLLOW_UP_KEYS),
             followups.c.branch,
             followups.c.cell,
+            followups.c.originals,
             followups.c.created_at,
             customers.c.name.label("customer_name"),
             customers.c.owner_branch,

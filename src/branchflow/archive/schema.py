@@ -138,6 +138,11 @@ _customer_field_columns = [
     if f.key != "phone"
 ]
 
+# A number read as a range or an approximation (月收入 8000-12000) keeps its bounds beside the
+# value it counts as (the midpoint; an open range's bound): <key>_low / <key>_high, NULL = open.
+RANGED_KEYS = tuple(f.key for f in CUSTOMER_FIELDS if f.type is FieldType.NUMBER)
+BOUND_KEYS = tuple(f"{key}_{end}" for key in RANGED_KEYS for end in ("low", "high"))
+
 customers = Table(
     "customers",
     metadata,
@@ -149,6 +154,10 @@ customers = Table(
     Column("phone_scope", String(200), nullable=False, server_default=""),
     Column("masked_phone", Boolean, nullable=False, server_default=false()),
     *_customer_field_columns,
+    *(Column(key, Float()) for key in BOUND_KEYS),
+    # What staff wrote where it is stored otherwise (公积金 → 公积金贷款, 8000-12000, 湄潭):
+    # a JSON object, field key → text as written (revision 0003). NULL when nothing was corrected.
+    Column("originals", Text),
     Column("owner_branch", String(200), nullable=False),
     Column("first_registered_on", Date),
     # Start of the current owner's protection: the first registration, or the claimant's
@@ -198,6 +207,7 @@ followups = Table(
     Column("branch", String(200), nullable=False, index=True),
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
     Column("cell", String(60), nullable=False, server_default=""),
+    Column("originals", Text),  # as customers.originals (跟进方式 飞鸽 → 其他)
     # sha256 of (branch, phone as written, date, method, staff, content): the natural key that
     # keeps a re-dropped running workbook from adding the same follow-up twice.
     Column("fingerprint", String(64), nullable=False, unique=True),

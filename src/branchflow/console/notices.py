@@ -49,12 +49,12 @@ def ruling_notices(settings: Settings, ruling: Ruling) -> list[Path]:
     written = []
     for branch in dict.fromkeys((ruling.owner_branch, ruling.claimant_branch)):
         folder = settings.inbox / branch / RECEIPTS_DIR
-        lines = ruling_lines(ruling, branch, settings.timezone)
+        lines = ruling_lines(ruling, branch, settings.timezone, settings.company)
         written.append(write_notice(folder, "撞单裁定通知", lines, ruling.decided_at))
     return written
 
 
-def ruling_lines(ruling: Ruling, branch: str, tz: object) -> list[str]:
+def ruling_lines(ruling: Ruling, branch: str, tz: object, company: str) -> list[str]:
     decided = ruling.decided_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
     if ruling.moved:
         outcome = f"客户改归{ruling.winner_branch}（原归属{ruling.previous_owner}）"
@@ -62,7 +62,7 @@ def ruling_lines(ruling: Ruling, branch: str, tz: object) -> list[str]:
         outcome = f"客户继续归属{ruling.winner_branch}"
     role = "首次登记方" if branch == ruling.owner_branch else "后报方"
     return [
-        "【branchflow 撞单裁定通知】",
+        f"【{company}】撞单裁定通知",
         f"致：{branch}（本撞单中的{role}）",
         "",
         f"手机号 {ruling.masked_phone} 的客户由{ruling.owner_branch}先登记、"

@@ -30,7 +30,7 @@ def rejected(folder: str, file_name: str, kind: str, issues: Sequence[Issue]) ->
     errors = [i for i in dict.fromkeys(issues) if i.is_error]
     kind_name = KIND_NAMES.get(kind, KIND_NAMES["unknown"])
     lines = [
-        f"【branchflow 退回】{folder}",
+        f"【退回】{folder}",
         f"文件：{file_name}（{kind_name}）未入库，共 {len(errors)} 处错误"
         + (f"，前 {SHOWN_ERRORS} 处：" if len(errors) > SHOWN_ERRORS else "："),
     ]
@@ -69,7 +69,7 @@ def accepted_payload(result: ArchiveResult) -> dict[str, int]:
 def accepted_summary(lines: Sequence[str], payloads: Sequence[Mapping[str, int]]) -> str:
     """Every drop accepted in one burst, for one channel, as one message."""
     total = {k: sum(int(p.get(k, 0)) for p in payloads) for k in ("new", "updated", "conflicts")}
-    head = f"【branchflow 已接收】{len(lines)} 个文件已入库"
+    head = f"【已接收】{len(lines)} 个文件已入库"
     if any(total.values()):
         head += f"：新增客户 {total['new']} 位，更新 {total['updated']} 位"
         head += f"，撞单 {total['conflicts']} 起" if total["conflicts"] else ""
@@ -81,7 +81,7 @@ def accepted_summary(lines: Sequence[str], payloads: Sequence[Mapping[str, int]]
 
 def conflict_for_claimant(branch: str, file_name: str, found: Sequence[Conflict]) -> str:
     lines = [
-        f"【branchflow 撞单】{branch}",
+        f"【撞单】{branch}",
         f"{file_name} 中有 {len(found)} 位客户此前已由其他分中心登记：",
     ]
     lines += [
@@ -94,7 +94,7 @@ def conflict_for_claimant(branch: str, file_name: str, found: Sequence[Conflict]
 
 def conflict_for_owner(owner: str, claimant: str, found: Sequence[Conflict]) -> str:
     lines = [
-        f"【branchflow 撞单】{owner}",
+        f"【撞单】{owner}",
         f"{claimant}报送的客户中有 {len(found)} 位是你们已登记的：",
     ]
     lines += [f"· {c.masked_phone}：{_decision(c, c.claimant_branch)}" for c in found]
@@ -103,7 +103,7 @@ def conflict_for_owner(owner: str, claimant: str, found: Sequence[Conflict]) -> 
 
 
 def conflict_for_hq(claimant: str, file_name: str, found: Sequence[Conflict]) -> str:
-    lines = [f"【branchflow 撞单】{claimant} 报送的 {file_name} 中 {len(found)} 起："]
+    lines = [f"【撞单】{claimant} 报送的 {file_name} 中 {len(found)} 起："]
     lines += [
         f"· {c.masked_phone} 原属{c.owner_branch}：{_decision(c, c.claimant_branch)}" for c in found
     ]
@@ -112,9 +112,7 @@ def conflict_for_hq(claimant: str, file_name: str, found: Sequence[Conflict]) ->
 
 def conflict_decided(masked_phone: str, owner: str, claimant: str, decision: str) -> str:
     """A 判客 made in the console: who keeps the customer."""
-    return guard(
-        f"【branchflow 判客】客户 {masked_phone}（{owner} / {claimant} 撞单）\n判定：{decision}"
-    )
+    return guard(f"【判客】客户 {masked_phone}（{owner} / {claimant} 撞单）\n判定：{decision}")
 
 
 def _decision(c: Conflict, claimant: str) -> str:
@@ -127,7 +125,7 @@ def reminder(owner: str, items: Sequence[Submission], today: date) -> str:
     """待报提醒 for one folder: 3 days before a deadline and on the day."""
     from branchflow.calendar.reminders import describe_item
 
-    lines = [f"【branchflow 待报提醒】{owner}"]
+    lines = [f"【待报提醒】{owner}"]
     for s in items:
         lines.append(f"· {describe_item(s, today)}")
         if s.state == "rejected":
@@ -138,7 +136,7 @@ def reminder(owner: str, items: Sequence[Submission], today: date) -> str:
 
 def documents(scope: str, period: str, names: Sequence[str], links: Sequence[str]) -> str:
     """The month's documents for one department (or 总部, or a branch's meeting packet)."""
-    lines = [f"【branchflow 月度文档】{period} {scope}", "本月资料已生成："]
+    lines = [f"【月度文档】{period} {scope}", "本月资料已生成："]
     if links:
         lines += [f"· {name}：{link}" for name, link in zip(names, links, strict=True)]
     else:
@@ -147,13 +145,13 @@ def documents(scope: str, period: str, names: Sequence[str], links: Sequence[str
 
 
 def distributed(scope: str, period: str, folder: str, names: Sequence[str]) -> str:
-    lines = [f"【branchflow 下发资料】{period} {scope}", f"已放入 {folder}："]
+    lines = [f"【下发资料】{period} {scope}", f"已放入 {folder}："]
     lines += [f"· {name}" for name in names]
     return guard("\n".join(lines))
 
 
 def test_message(channel: str, when: str) -> str:
-    return f"【branchflow 测试】渠道“{channel}”已接通（{when}）。以后的退回、提醒等消息会发到这里。"
+    return f"【测试】渠道“{channel}”已接通（{when}）。以后的退回、提醒等消息会发到这里。"
 
 
 def subject_of(body: str) -> str:

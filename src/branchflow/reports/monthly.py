@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from branchflow.config import Settings
-from branchflow.reports import blocks
+from branchflow.reports import blocks, mix
 from branchflow.reports.charts import NO_FONT, cjk_font, grade_chart, township_chart, trend_chart
 from branchflow.reports.engine import alert
 from branchflow.reports.figures import ARCHIVE_KPIS, BASIS, ArchiveFigures
@@ -36,6 +36,12 @@ def context(
         "check_notes": notes,
         "basis": BASIS,
         "next_label": month.shift(1).label,
+        "mix": mix.customer_mix(
+            c
+            for c in figures.by_branch.get(branch, ())
+            if c["registered_on"] is not None and c["registered_on"] <= month.last
+        ),
+        "mix_basis": mix.BASIS,
         **charts(figures, branch, snapshot),
     }
 
@@ -138,4 +144,7 @@ def template() -> bytes:
     b.figure("chart_townships", "图1　本月新增登记客户户籍乡镇分布（档案统计）")
     b.figure("chart_grades", "图2　客户等级结构（截至月末，档案统计）")
     b.figure("chart_trend", "图3　逐月趋势（档案统计，最近六个月内）")
+    b.heading("七、客户结构（档案统计）")
+    b.table([Col("栏目", "{{ m.field }}", 30), Col("分布", "{{ m.parts }}", 124)], "m in mix")
+    b.note("{{ mix_basis }}")
     return b.save()

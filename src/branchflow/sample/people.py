@@ -45,6 +45,28 @@ CONTENTS = (
 )
 
 
+# How staff write what the templates list (validate/synonyms.py reads every one of these back).
+STAFF_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "gender": {"男": ("男", "先生", "男士"), "女": ("女", "女士", "小姐")},
+    "payment": {
+        "公积金贷款": ("公积金",), "商业贷款": ("按揭", "商贷", "银行贷款"),
+        "一次性付款": ("全款", "一次性"), "组合贷款": ("公积金+商贷",), "分期付款": ("首付分期",),
+    },
+    "purpose": {
+        "自住": ("自住首次", "刚需", "婚房"), "子女教育": ("小孩读书", "学区"),
+        "养老": ("回家养老",), "改善": ("改善型",),
+    },
+    "channel": {
+        "微信/抖音": ("朋友圈", "抖音", "快手"), "亲友介绍": ("老乡介绍", "朋友介绍"),
+        "外展派单": ("派单",), "老带新": ("老业主介绍",),
+    },
+    "grade": {"A": ("A类", "A+"), "B": ("B类", "b"), "C": ("C类",), "D": ("D类",)},
+    "status": {"到访": ("已到访", "看房"), "意向": ("有意向",)},
+    "method": {"电话": ("电联", "打电话"), "到访": ("面谈", "来访"), "上门拜访": ("上门",)},
+}  # fmt: skip
+INCOME_WORDS = ("3000-5000", "5000-8000", "8000-12000", "8千-1.2万", "约6000", "1.2万", "7000左右")
+
+
 class SampleCompany:
     """A seeded generator of plausible buyers, follow-ups and reports for one branch."""
 
@@ -95,6 +117,26 @@ class SampleCompany:
             "consultant": self.rng.choice(self.staff),
             "remark": "",
         }
+
+    @staticmethod
+    def staff_wording(row: dict[str, Any]) -> dict[str, Any]:
+        """The row as a member of staff types it: their own words for listed values, income as
+        a range, budget with 万, area as a range (what `make demo` shows corrected). The same
+        customer is worded the same way in every drop (a running workbook re-dropped)."""
+        rng = random.Random(f"{row.get('phone')}{row.get('date', '')}")
+        worded = dict(row)
+        for key, words in STAFF_WORDS.items():
+            choices = words.get(str(worded.get(key, "")))
+            if choices and rng.random() < 0.6:
+                worded[key] = rng.choice(choices)
+        if "monthly_income" in worded:
+            worded["monthly_income"] = rng.choice(INCOME_WORDS)
+        if "budget" in worded and rng.random() < 0.5:
+            low = worded["budget"]
+            worded["budget"] = rng.choice((f"{low}万", f"约{low}万", f"{low - 5}-{low + 5}万"))
+        if "area" in worded and rng.random() < 0.4:
+            worded["area"] = rng.choice(("90~110", "110平", "120平米左右"))
+        return worded
 
     def followup(self, customer: dict[str, Any], on: date) -> dict[str, Any]:
         return {

@@ -34,7 +34,7 @@ class Field:
     title: str  # the exact column title / label staff see (without the * mark)
     type: FieldType = FieldType.TEXT
     required: bool = False
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # ENUM: the list; other types: dropdown suggestions only
     future_ok: bool = False  # dates: a future date is expected (next follow-up, plan deadlines)
     width: int = 12  # column width in the template, in characters
     hint: str = ""  # one line for the 填写说明 sheet
@@ -96,6 +96,9 @@ PAYMENT_METHODS = ("一次性付款", "商业贷款", "公积金贷款", "组合
 PURPOSES = ("自住", "养老", "子女教育", "改善", "投资", "返乡创业", "其他")
 CHANNELS = ("推介会", "老带新", "亲友介绍", "微信/抖音", "外展派单", "电话营销", "广告", "其他")
 ACTIVITY_TYPES = ("推介会", "老业主活动", "外展", "其他")
+# 月收入 as staff think of it, and as the 市场研究报告's 月收入区间 asks: a dropdown of these
+# (a number or another range may still be typed; validate/amounts.py reads them all).
+INCOME_BUCKETS = ("3000以下", "3000-5000", "5000-8000", "8000-12000", "12000以上")
 
 KPIS = (
     "新增登记客户",
@@ -164,7 +167,7 @@ CUSTOMER_FIELDS = (
     Field("work_city", "务工城市", width=10),
     Field("employer", "务工单位/工地", width=16),
     Field("occupation", "职业/行业", width=10),
-    Field("monthly_income", "月收入", F.NUMBER, width=8, hint="元/月"),
+    Field("monthly_income", "月收入", F.NUMBER, choices=INCOME_BUCKETS, width=11, hint="元/月"),
     Field("family_size", "家庭人数", F.INTEGER, width=8),
     Field("project", "意向项目", F.PROJECT, width=16),
     Field("unit_type", "意向户型", width=10),
@@ -332,7 +335,7 @@ MARKET = TemplateDef(
                     (
                         Field("industry", "行业", required=True, width=16),
                         Field("estimate", "人数估计", F.INTEGER, width=10),
-                        Field("income_range", "月收入区间", width=16),
+                        Field("income_range", "月收入区间", choices=INCOME_BUCKETS, width=16),
                         Field("note", "说明", width=30),
                     ),
                     ("industry",),

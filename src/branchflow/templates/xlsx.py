@@ -69,6 +69,7 @@ TYPE_TEXT = {
     F.NUMBER: "数字",
     F.PERIOD: "报告期",
 }
+SUGGESTED = "可从下拉列表选一个区间，也可直接填数字（如 6500）或范围（如 5000-8000）"
 GENERAL_RULES = (
     "带 * 的栏目必须填写。分中心、填报人、报告期等单项内容写在标签右边的格子里。",
     "表格第一行是栏目名称，请勿修改；从下一行起一行一条，行不够可以继续往下加。",
@@ -132,7 +133,9 @@ def describe(field: Field, projects: Sequence[str], table: Table | None = None) 
     else:
         parts = [TYPE_TEXT[field.type]]
     choices = projects if field.type is F.PROJECT else field.choices
-    if choices:
+    if choices and field.type not in (F.ENUM, F.PROJECT):
+        parts.append("可选区间：" + "、".join(choices) + "，也可直接填数字或范围")
+    elif choices:
         parts.append("可选：" + "、".join(choices))
     if field.hint and field.hint not in parts[0]:
         parts.append(field.hint)
@@ -339,7 +342,15 @@ class _TemplateWriter:
 
     def _validate(self, ws: Worksheet, first: int, last: int, col: int, field: Field) -> None:
         choices = self.projects if field.type is F.PROJECT else field.choices
-        if choices:
+        if choices and field.type not in (F.ENUM, F.PROJECT):
+            # Suggestions (月收入 buckets): Excel only informs when something else is typed.
+            options = _input_message(field, SUGGESTED)
+            options.update(
+                validate="list", source=self._list_source(choices), error_type="information",
+                error_title="提示", error_message=SUGGESTED,
+            )  # fmt: skip
+            ws.data_validation(first, col, last, col, options)
+        elif choices:
             options = _input_message(field, field.hint or "请从下拉列表中选择")
             options.update(
                 validate="list",

@@ -5,9 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
+from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """What staff wrote in a cell whose stored value differs: the text, and for a number read
+    as a range or an approximation its bounds in the column's unit (None: open that side)."""
+
+    text: str
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def ranged(self) -> bool:
+        """A number read with bounds (else the stored value is all there is)."""
+        return self.low is not None or self.high is not None
+
+
+NO_ORIGINALS: Mapping[str, Original] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +38,8 @@ class Record:
     row: int
     values: Mapping[str, Any]
     cells: Mapping[str, str] = field(default_factory=dict)  # field key → "E7"
+    # field key → as written, where the stored value differs from it
+    originals: Mapping[str, Original] = field(default_factory=lambda: NO_ORIGINALS)
 
     def address(self, key: str) -> str:
         """`客户档案!E7` for a field, or the row's first cell when the column is absent."""
@@ -34,6 +56,7 @@ class ValidationContext:
     home_province: str = "贵州省"
     scope_counties: tuple[str, ...] = ()
     hq_folder: bool = False  # the file came from inbox/总部/
+    aliases: Aliases = field(default_factory=Aliases)  # the company's words, [aliases.<栏目>]
 
 
 @dataclass(frozen=True)

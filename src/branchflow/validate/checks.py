@@ -1,19 +1,19 @@
 """Checks over a parsed table: small generators that `yield` Issues, frictionless-style.
 
 `normalise_rows` runs first: it normalises every cell by its field type (validate/fields.py) and
-reports blank required cells and values that do not normalise. The checks in `TABLE_CHECKS` then
-look at the normalised rows for what needs more than one cell: dates against today, masked phones,
-duplicates, county + township against the gazetteer.
+reports blank required cells, values that do not normalise and values read other than as
+written. The checks in `TABLE_CHECKS` then look at the normalised rows for what needs more than
+one cell: dates against today, masked phones, duplicates, county + township against the gazetteer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from branchflow.templates.definitions import Field, FieldType, Table
-from branchflow.validate.batch import Record, ValidationContext
+from branchflow.validate.batch import Original, Record, ValidationContext
 from branchflow.validate.codes import make_issue
 from branchflow.validate.columns import normalise_table
 from branchflow.validate.gazetteer import Gazetteer, Place
@@ -39,6 +39,8 @@ class TableRun:
     context: ValidationContext
     period: str | None = None
     rows: list[Record] = field(default_factory=list)  # values are dicts the checks refine
+    # Originals the checks add (a county written short): row number → field key → as written.
+    originals: dict[int, dict[str, Original]] = field(default_factory=dict)
 
     @property
     def sheet(self) -> str:
@@ -52,8 +54,19 @@ class TableRun:
         cell = at.cells.get(fld.key, f"A{at.row}")
         return make_issue(code, self.sheet, cell, fld.title, **params)
 
+    def keep_original(self, record: Record, key: str, written: str) -> None:
+        """The checks corrected a value: keep what staff wrote beside it."""
+        self.originals.setdefault(record.row, {})[key] = Original(written)
+
     def records(self) -> tuple[Record, ...]:
-        return tuple(self.rows)
+        if not self.originals:
+            return tuple(self.rows)
+        return tuple(
+            replace(r, originals={**r.originals, **self.originals[r.row]})
+            if r.row in self.originals
+            else r
+            for r in self.rows
+        )
 
 
 def _set(record: Record, key: str, value: Any) -> None:
@@ -138,7 +151,7 @@ def check_kpi_units(run: TableRun) -> Iterator[Issue]:
             if isinstance(raw, str) and fold(raw).endswith(KPI_UNITS) and "(万元)" not in kpi:
                 _set(row, fld.key, None)
                 yield run.issue(
-                    "number.unit", row, fld, value=display(raw), unit="万",
+                    "number.unit_kept", row, fld, value=display(raw), unit="万",
                     expected="不带单位，只填数字",
                 )  # fmt: skip
 
@@ -160,11 +173,18 @@ def check_places(run: TableRun) -> Iterator[Issue]:
         town = row.values[township_field.key] if township_field else None
         place = gazetteer.resolve(written, town)
         yield from _county_issues(run, row, county_field, written, place, scope)
-        _set(row, county_field.key, place.county)
+        _correct(run, row, county_field.key, written, place.county)
         if township_field is None or town is None or place.county is None:
             continue
         yield from _township_issues(run, row, township_field, town, place)
-        _set(row, township_field.key, place.township)
+        _correct(run, row, township_field.key, town, place.township)
+
+
+def _correct(run: TableRun, row: Record, key: str, written: str, official: str | None) -> None:
+    """Store the official name; a name written otherwise (short, or former) is kept beside it."""
+    _set(row, key, official)
+    if official is not None and official != written:
+        run.keep_original(row, key, written)
 
 
 def _scope(gazetteer: Gazetteer, names: tuple[str, ...]) -> tuple[str, ...]:

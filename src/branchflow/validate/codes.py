@@ -25,6 +25,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "period.invalid": (E, "报告期“{value}”无法识别：请填写{expected}"),
     "period.wrong_kind": (E, "报告期“{value}”是{got}，本表应填写{expected}"),
+    "period.kept": (
+        W,
+        "报告期“{value}”不是月份，已按本月（{period}）登记：本表可不填报告期，或填月份如 2026-11",
+    ),
     "period.future": (W, "报告期 {value} 还没到（今天是 {today}）：请核对是否填错"),
     "phone.invalid": (
         E,
@@ -77,6 +81,32 @@ CODES: dict[str, tuple[Severity, str]] = {
     "number.not_integer": (E, "{field}“{value}”不是整数：本列只能填整数"),
     "number.negative": (E, "{field}“{value}”是负数：本列不能为负，请核对"),
     "number.too_large": (E, "{field}“{value}”大得不合常理：请核对是否多打了数字"),
+    "number.range_in_count": (E, "{field}“{value}”是一个范围：本列只能填一个整数"),
+    "number.converted": (W, "“{value}”已按{reading}登记"),
+    "number.range": (W, "“{value}”已按{reading}登记{basis}"),
+    "number.kept": (W, "“{value}”{why}，已按原文保存（不计入统计）：{how}"),
+    "number.unit_kept": (
+        W,
+        "“{value}”带了单位“{unit}”，而本行指标{expected}：已按原文保存（不计入统计）",
+    ),
+    "date.kept": (W, "“{value}”不是日期，已按原文保存：请填写如 2026-11-03 或 2026年11月3日"),
+    "contact_phone.kept": (
+        W,
+        "“{value}”不像手机号或座机号，已按原文保存：手机填 11 位，座机填区号加号码",
+    ),
+    "enum.synonym": (W, "“{value}”已按“{canonical}”登记"),
+    "enum.kept": (
+        W,
+        "“{value}”不是{field}的可选值，已按原文保存，统计时计入“其他”（可选：{choices}）",
+    ),
+    "enum.other": (
+        W,
+        "“{value}”不是{field}的可选值，已按“其他”登记，原文已保存（可选：{choices}）",
+    ),
+    "project.kept": (
+        W,
+        "“{value}”不是公司在售项目，已按原文保存（在售项目：{choices}）",
+    ),
     "enum.invalid": (
         E,
         "“{value}”不是“{field}”的可选值：请从下拉列表中选择（{choices}）",
@@ -127,3 +157,15 @@ def make_issue(code: str, sheet: str, cell: str, field: str, **params: Any) -> I
     severity, template = CODES[code]
     message = template.format_map(_Params(field=field, **params))
     return Issue(code, message, sheet=sheet, cell=cell, field=field, severity=severity)
+
+
+# Warnings that say a value was read other than as written (the receipt lists them together,
+# once per distinct value), and warnings that say a value was kept as written.
+CORRECTION_CODES = frozenset(
+    {"enum.synonym", "enum.other", "number.converted", "number.range", "county.short_name",
+     "township.short_name"}
+)  # fmt: skip
+KEPT_CODES = frozenset(
+    {"enum.kept", "project.kept", "number.kept", "number.unit_kept", "date.kept",
+     "contact_phone.kept"}
+)  # fmt: skip

@@ -2,8 +2,9 @@
 
 Column by column because a 100k-row 客户档案 has 2.5 million cells: a column's distinct values
 are normalised once each (grades, dates, counties repeat), the per-cell work is done by `map` and
-`zip` in C, and cells are only looked at one by one where a column holds a blank required cell or
-a value that does not normalise.
+`zip` in C, and cells are only looked at one by one where a column holds a blank required cell,
+a value that does not normalise, or one read other than as written (a `Corrected`: its warning
+is made per cell, its written text kept in the Record's originals).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from branchflow.templates.definitions import Field, Table
-from branchflow.validate.batch import Record, ValidationContext
+from branchflow.validate.batch import NO_ORIGINALS, Original, Record, ValidationContext
 from branchflow.validate.codes import make_issue
 from branchflow.validate.fields import BLANK, FieldNormaliser, normaliser_for
 from branchflow.validate.issues import Issue, column_letter
-from branchflow.validate.normalize import Invalid
+from branchflow.validate.normalize import Corrected, Invalid, display
 
 if TYPE_CHECKING:  # parse imports validate.issues: importing parse here at runtime would cycle
     from branchflow.parse import Cell, ParsedRow, ParsedTable
@@ -26,7 +27,8 @@ if TYPE_CHECKING:  # parse imports validate.issues: importing parse here at runt
 __all__ = ["CellAddresses", "normalise_table"]
 
 _VALUE = attrgetter("value")
-_SPECIAL = frozenset({BLANK.__class__, Invalid})
+_SPECIAL = frozenset({BLANK.__class__, Invalid, Corrected})
+Originals = dict[int, dict[str, Original]]  # row position → field key → as written
 
 
 def normalise_table(
@@ -40,24 +42,30 @@ def normalise_table(
     suffixes = list(map(str, numbers))
     raw_columns = _raw_columns(rows, list(parsed.columns))
     issues: list[Issue] = []
+    originals: Originals = {}
     value_columns: list[Iterable[Any]] = []
     for fld in table.fields:
         col = parsed.columns.get(fld.key)
         if col is None:
             value_columns.append(repeat(None, len(rows)))
             continue
-        normalise, repeats = normaliser_for(fld, context.projects, context.today, units)
+        normalise, repeats = normaliser_for(
+            fld, context.projects, context.today, units, context.aliases
+        )
         raws = raw_columns[fld.key]
         values, bad = _normalise_column(raws, normalise, repeats, fld.required)
         if bad:
-            letter = column_letter(col)
-            issues.extend(_problems(parsed.sheet, fld, letter, suffixes, raws, values, bad))
-            values = [None if v.__class__ is _Bad else v for v in values]
+            where = _Where(parsed.sheet, fld, column_letter(col), suffixes)
+            issues.extend(_settle(where, raws, values, bad, originals))
         value_columns.append(values)
     keys = [f.key for f in table.fields]
     record_values = _value_dicts(keys, zip(*value_columns, strict=True))
     record_cells = _addresses(parsed.columns, numbers)
-    records = list(map(Record, repeat(parsed.sheet), numbers, record_values, record_cells))
+    kept = (originals.get(i, NO_ORIGINALS) for i in range(len(rows))) if originals else None
+    records = list(
+        map(Record, repeat(parsed.sheet), numbers, record_values, record_cells,
+            kept or repeat(NO_ORIGINALS))
+    )  # fmt: skip
     return records, issues
 
 
@@ -144,23 +152,41 @@ class _Bad:
         self.result = result
 
 
-def _problems(
-    sheet: str,
-    fld: Field,
-    letter: str,
-    suffixes: list[str],
+class _Where:
+    """The column being settled: its sheet, field, letter, and the row numbers as text."""
+
+    __slots__ = ("field", "letter", "sheet", "suffixes")
+
+    def __init__(self, sheet: str, fld: Field, letter: str, suffixes: list[str]) -> None:
+        self.sheet, self.field, self.letter, self.suffixes = sheet, fld, letter, suffixes
+
+
+def _settle(
+    where: _Where,
     raws: Sequence[Any],
     values: list[Any],
     bad: set[Any] | list[int],
+    originals: Originals,
 ) -> Iterator[Issue]:
+    """The cells that need a closer look: an issue each, the value the Record gets (None for a
+    blank or invalid one, the stored value for a corrected one) and the text as written."""
+    fld = where.field
     positions = bad if isinstance(bad, list) else [i for i, raw in enumerate(raws) if raw in bad]
     for i in positions:
         result = values[i].result
-        cell = letter + suffixes[i]
+        cell = where.letter + where.suffixes[i]
+        values[i] = None
         if result is BLANK:
-            yield make_issue("required.missing", sheet, cell, fld.title)
-        else:
-            yield make_issue(result.code, sheet, cell, fld.title, **result.params)
+            yield make_issue("required.missing", where.sheet, cell, fld.title)
+            continue
+        if result.__class__ is Corrected:
+            values[i] = result.stored
+            if result.keep_original:
+                original = Original(display(raws[i]), result.low, result.high)
+                originals.setdefault(i, {})[fld.key] = original
+            if result.code is None:
+                continue
+        yield make_issue(result.code, where.sheet, cell, fld.title, **result.params)
 
 
 def _addresses(columns: Mapping[str, int], numbers: list[int]) -> Iterator[CellAddresses]:

@@ -10,7 +10,7 @@ from branchflow.validate.batch import ValidationContext
 from branchflow.validate.codes import make_issue
 from branchflow.validate.fields import BLANK, field_normaliser
 from branchflow.validate.issues import Issue
-from branchflow.validate.normalize import Invalid, display, fold, period_bounds
+from branchflow.validate.normalize import Corrected, Invalid, display, fold, period_bounds
 
 if TYPE_CHECKING:  # parse imports validate.issues: importing parse here at runtime would cycle
     from branchflow.parse import Cell, ParsedWorkbook
@@ -40,6 +40,8 @@ def check_header(
                 value = yield from _check_period(cell, fld, parsed.kind, context)
             else:
                 value = _normalise(cell, fld, context)
+                if isinstance(value, Corrected):  # no header value has a list or a unit today
+                    value = value.stored
                 if isinstance(value, Invalid):
                     assert cell is not None
                     yield make_issue(value.code, cell.sheet, cell.address, fld.title,
@@ -93,11 +95,15 @@ def _check_period(
     """Yield what is wrong with 报告期; return the canonical period, BLANK or an Invalid."""
     expected = "week" if kind in WEEK_KINDS else "month"
     value = _normalise(cell, fld, context)
+    this_month = f"{context.today.year:04d}-{context.today.month:02d}"
     if value is BLANK:
-        if fld.required:
-            return BLANK
-        return f"{context.today.year:04d}-{context.today.month:02d}"  # customers: this month
+        return BLANK if fld.required else this_month  # customers: this month
     assert cell is not None
+    if not fld.required and (isinstance(value, Invalid) or "W" in value):
+        # An optional 报告期 (客户档案) never rejects a file: this month, and say so.
+        yield make_issue("period.kept", cell.sheet, cell.address, fld.title,
+                         value=display(cell.value), period=this_month)  # fmt: skip
+        return this_month
     if isinstance(value, Invalid):
         yield make_issue(value.code, cell.sheet, cell.address, fld.title,
                          expected=_EXPECTED[expected], **value.params)  # fmt: skip

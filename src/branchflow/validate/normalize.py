@@ -10,15 +10,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from operator import mul
 from typing import Any
 
 __all__ = [
+    "Corrected",
     "Invalid",
-    "choice_lookup",
     "clean_text",
     "excel_serial_to_date",
     "fold",
@@ -26,11 +24,9 @@ __all__ = [
     "is_masked_phone",
     "mask_id",
     "mask_phone",
-    "normalize_choice",
     "normalize_contact_phone",
     "normalize_date",
     "normalize_id_number",
-    "normalize_number",
     "normalize_period",
     "normalize_phone",
     "period_bounds",
@@ -44,6 +40,35 @@ class Invalid(ValueError):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+class Corrected:
+    """A value read, but not as written: a synonym, a converted unit, a range, or a value kept
+    as written where it fits no list. Returned (like Invalid) by the field normalisers; the
+    table check turns it into the `stored` value, a warning (`code`, unless None) and, when
+    `keep_original`, the written text kept beside the value (with `low`/`high` for a range)."""
+
+    __slots__ = ("code", "high", "keep_original", "low", "params", "stored")
+
+    def __init__(
+        self,
+        stored: Any,
+        code: str | None,
+        *,
+        keep_original: bool = True,
+        low: float | None = None,
+        high: float | None = None,
+        **params: Any,
+    ) -> None:
+        self.stored = stored
+        self.code = code
+        self.keep_original = keep_original
+        self.low = low
+        self.high = high
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Corrected({self.stored!r}, {self.code!r})"
 
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
@@ -303,89 +328,3 @@ def period_bounds(period: str) -> tuple[date, date]:
     first = date(int(year), int(rest), 1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, following - timedelta(days=1)
-
-
-# ── numbers ─────────────────────────────────────────────────────────────────────────────────
-
-_NUMBER = re.compile(r"[¥$]?([+-]?(?:\d+(?:\.\d*)?|\.\d+))((?:m2|[^\d\-~.+/]\D{0,5})?)", re.ASCII)
-_NUMBER_NOISE = re.compile(r"[\s,']")
-COUNT_UNITS = frozenset("人口套次场家个户名位间")
-MAX_COUNT = 2**31 - 1  # counts are 32-bit integers in the archive (PostgreSQL INTEGER)
-MAX_AMOUNT = 1e12  # beyond any 元/万元/㎡ figure staff could mean
-
-
-def normalize_number(raw: Any, *, integer: bool = False, units: Iterable[str] = ()) -> int | float:
-    """A number → int when whole, else float. A trailing unit is allowed only when it is the
-    column's own unit (`units`, already NFKC-folded) or a plain count word (人, 套, 次…); a unit
-    that would change the magnitude (万 in a 元 column) is rejected, never silently scaled."""
-    if isinstance(raw, bool) or raw is None:
-        raise Invalid("number.invalid", value=display(raw))
-    if isinstance(raw, int):
-        value: int | float = raw
-    elif isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise Invalid("number.invalid", value=display(raw))
-        value = int(raw) if raw.is_integer() else raw
-    else:
-        value = _parse_number_text(raw, units)
-    if isinstance(value, float) and integer:
-        raise Invalid("number.not_integer", value=display(raw))
-    if value < 0:
-        raise Invalid("number.negative", value=display(raw))
-    if value > (MAX_COUNT if integer else MAX_AMOUNT):
-        raise Invalid("number.too_large", value=display(raw))
-    return value
-
-
-def _parse_number_text(raw: Any, units: Iterable[str]) -> int | float:
-    text = _NUMBER_NOISE.sub("", fold(raw))
-    match = _NUMBER.fullmatch(text)
-    if not match:
-        raise Invalid("number.invalid", value=display(raw))
-    unit = match[2].rstrip("./")
-    if unit and unit not in units and unit not in COUNT_UNITS:
-        if "%" in unit or not unit.strip():
-            raise Invalid("number.invalid", value=display(raw))
-        units = tuple(units)
-        own = "㎡" if units and units[0] == "m2" else units[0] if units else ""
-        expected = f"的单位是“{own}”" if own else "只填数字、不带单位"
-        raise Invalid("number.unit", value=display(raw), unit=unit, expected=expected)
-    number = float(match[1])
-    return int(number) if number.is_integer() else number
-
-
-# ── enumerations ────────────────────────────────────────────────────────────────────────────
-
-_SPACES = re.compile(r"\s+")
-_DOTS = re.compile(r"[·•・.．\-—_]")
-
-
-def _choice_key(text: str) -> str:
-    return _DOTS.sub("", _SPACES.sub("", fold(text))).casefold()
-
-
-@lru_cache(maxsize=256)
-def choice_lookup(choices: tuple[str, ...]) -> Mapping[str, str]:
-    """Accepted spellings (folded) → the canonical choice: "a", "Ａ", "A级", "A类" → "A"."""
-    lookup: dict[str, str] = {}
-    for choice in choices:
-        key = _choice_key(choice)
-        spellings = [key]
-        if len(key) == 1 and key.isascii():
-            spellings += [key + suffix for suffix in ("级", "类", "级客户", "类客户")]
-        if choice in ("男", "女"):
-            spellings.append(key + "性")
-        if "·" in choice:  # a project named without the company prefix: "湄江府"
-            spellings.append(_choice_key(choice.rsplit("·", 1)[1]))
-        for spelling in spellings:
-            lookup.setdefault(spelling, choice)
-    return lookup
-
-
-def normalize_choice(raw: Any, choices: tuple[str, ...], code: str = "enum.invalid") -> str:
-    """One of `choices`, matched after NFKC, case folding and ignoring spaces and middle dots."""
-    lookup = choice_lookup(choices)
-    found = lookup.get(_choice_key(raw if isinstance(raw, str) else _scalar_text(raw)))
-    if found is None:
-        raise Invalid(code, value=display(raw), choices="、".join(choices))
-    return found
