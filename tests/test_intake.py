@@ -62,11 +62,10 @@ def test_empty_file(tmp_path: Path) -> None:
     assert code_of(tmp_path, "空.xlsx", b"") == "file.empty"
 
 
-def test_legacy_xls_and_encrypted(tmp_path: Path) -> None:
+def test_a_broken_ole_container_and_a_fake_xls(tmp_path: Path) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100
-    assert code_of(tmp_path, "旧.xls", ole) == "file.legacy_or_encrypted"
-    assert code_of(tmp_path, "加密.xlsx", ole) == "file.legacy_or_encrypted"
-    assert code_of(tmp_path, "旧.xls", b"not ole at all") == "file.xls"
+    assert code_of(tmp_path, "旧.xls", ole) == "file.damaged"
+    assert code_of(tmp_path, "旧.xls", b"not ole at all") == "file.not_excel"
 
 
 def test_macro_workbooks_by_name_and_by_content(tmp_path: Path) -> None:

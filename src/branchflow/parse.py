@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from defusedxml import ElementTree
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
-from branchflow.sheets import Grid, SheetReader, blank_to_none, sheet_parts
+from branchflow.readers import Book, open_book
+from branchflow.sheet_order import SEVERAL_TABLES, newest_last, several_note
+from branchflow.sheets import Grid, blank_to_none
 from branchflow.templates.definitions import TEMPLATES, Field, Sheet, Table, TemplateDef
 from branchflow.validate.issues import Issue, cell_address
 
@@ -96,50 +93,63 @@ class ParsedWorkbook:
     issues: tuple[Issue, ...] = field(
         default=()
     )  # structural: missing sheet/column, merges, hidden
+    # Every sheet's table for a key read from several sheets (one per month…), oldest first;
+    # `tables` holds the newest. Empty where a table came from one sheet.
+    sheet_tables: Mapping[str, tuple[ParsedTable, ...]] = field(default_factory=dict)
+
+    def tables_of(self, key: str) -> tuple[ParsedTable, ...]:
+        """The table's parts, oldest sheet first (one part for most workbooks)."""
+        if key in self.sheet_tables:
+            return self.sheet_tables[key]
+        return (self.tables[key],) if key in self.tables else ()
 
 
 # ── reading ──────────────────────────────────────────────────────────────────────────────────────
 
-MARKER_KIND = "branchflow_kind"
-MARKER_VERSION = "branchflow_version"
+FORMULA_NO_VALUE = "cell.formula_no_value"
 HEADER_SCAN_ROWS = 400  # a table's header row must appear within this many rows of the sheet top
 GUIDE_SHEETS = frozenset({"填写说明", "下拉选项", "错误清单"})  # instructions and dropdown lists
 
 
-def read_workbook(data: bytes) -> ParsedWorkbook:
-    """Parse workbook bytes (already checked by intake) into values and table rows."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        marker = _read_marker(archive)
-        xml_parts = sheet_parts(archive)
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [
-            m.name
-            for m in book.sheets_metadata
-            if m.visible == SheetVisibleEnum.Visible and m.name not in GUIDE_SHEETS
-        ]
-        sheets = SheetReader(book, archive, xml_parts)
-        kind, version = marker if marker else (_kind_from_structure(sheets, visible), None)
-        if kind not in TEMPLATES:
-            return ParsedWorkbook("unknown", version, {}, {}, tuple(visible), (_unknown_kind(),))
-        return _read_definition(TEMPLATES[kind], version, sheets, visible)
+def read_workbook(data: bytes, fmt: str = "xlsx") -> ParsedWorkbook:
+    """Parse workbook bytes (already checked by intake, `fmt` as it found) into values and
+    table rows; what reading itself had to say (stray cells, a sheet too big) comes along."""
+    book = open_book(data, fmt)
+    names = [s.name for s in book.sheets if s.name not in GUIDE_SHEETS]
+    kind, version = book.marker if book.marker else (_kind_from_structure(book, names), None)
+    if kind not in TEMPLATES:
+        notes = tuple(book.notes) or (_unknown_kind(),)
+        return ParsedWorkbook("unknown", version, {}, {}, tuple(names), notes)
+    parsed = _read_definition(TEMPLATES[kind], version, book, names)
+    if not book.notes:
+        return parsed
+    return replace(parsed, issues=(*book.notes, *parsed.issues))
 
 
 def _read_definition(
-    definition: TemplateDef, version: int | None, sheets: SheetReader, visible: list[str]
+    definition: TemplateDef, version: int | None, book: Book, names: list[str]
 ) -> ParsedWorkbook:
     issues: list[Issue] = []
     values: dict[str, Cell | None] = {}
     tables: dict[str, ParsedTable] = {}
+    several: dict[str, tuple[ParsedTable, ...]] = {}
+    hidden = {s.name for s in book.sheets if s.hidden}
     for sheet_def in definition.sheets:
-        order = _sheet_order(sheet_def.name, visible)
-        for value_field in sheet_def.values:
-            values[value_field.key] = _find_value(value_field, order, sheets)
+        order = _sheet_order(sheet_def.name, names)
         for table_def in sheet_def.tables:
-            table, table_issues = _find_table(table_def, sheet_def, order, sheets)
-            tables[table_def.key] = table
+            parts, table_issues = _find_tables(table_def, sheet_def, order, book, hidden)
+            tables[table_def.key] = parts[-1]
+            if len(parts) > 1:
+                several[table_def.key] = parts
             issues.extend(table_issues)
+        newest = [t.sheet for t in (tables[d.key] for d in sheet_def.tables) if t.header_row]
+        value_order = [*newest, *(n for n in order if n not in newest)]
+        for value_field in sheet_def.values:
+            values[value_field.key] = _find_value(value_field, value_order, book)
     issues.extend(_missing_values(definition, values))
-    return ParsedWorkbook(definition.kind, version, values, tables, tuple(visible), tuple(issues))
+    return ParsedWorkbook(
+        definition.kind, version, values, tables, tuple(names), tuple(issues), several
+    )
 
 
 def _sheet_order(preferred: str, visible: list[str]) -> list[str]:
@@ -147,10 +157,10 @@ def _sheet_order(preferred: str, visible: list[str]) -> list[str]:
     return [preferred, *(n for n in visible if n != preferred)] if preferred in visible else visible
 
 
-def _find_value(field: Field, order: list[str], sheets: SheetReader) -> Cell | None:
+def _find_value(field: Field, order: list[str], book: Book) -> Cell | None:
     titles = _titles(field)
     for name in order:
-        grid = sheets.grid(name)
+        grid = book.grid(name)
         for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
             for c, raw in enumerate(row):
                 if isinstance(raw, str) and raw and _norm_title(raw) in titles:
@@ -193,18 +203,33 @@ def _missing_value(kind: str, sheet: str, field: Field) -> Issue:
     )
 
 
-def _find_table(
-    table: Table, sheet_def: Sheet, order: list[str], sheets: SheetReader
-) -> tuple[ParsedTable, list[Issue]]:
+def _find_tables(
+    table: Table, sheet_def: Sheet, order: list[str], book: Book, hidden: set[str]
+) -> tuple[tuple[ParsedTable, ...], list[Issue]]:
+    """The table from the first sheet that has its header row; for a customer list or its
+    follow-ups, from every such sheet (one per month, last month's list kept in front…),
+    oldest first, so that nothing a workbook holds is silently skipped."""
     titles = {t: f.key for f in table.fields for t in _titles(f)}
+    found: list[tuple[ParsedTable, list[Issue]]] = []
     for name in order:
-        grid = sheets.grid(name)
+        grid = book.grid(name)
         header = _header_row(grid, titles, table)
         if header is not None:
-            return _read_table(table, sheet_def, grid, header, titles)
+            found.append(_read_table(table, sheet_def, grid, header, titles))
+            if name in hidden:
+                found[-1][1].append(_hidden_sheet_note(name, table))
+            if table.key not in SEVERAL_TABLES:
+                break
+    if found:
+        ordered = newest_last(found, book, sheet_def)
+        parts = tuple(part for part, _ in ordered)
+        issues = [issue for _, part_issues in ordered for issue in part_issues]
+        if len(parts) > 1:
+            issues.append(several_note(table, parts))
+        return parts, issues
     empty = ParsedTable(table.key, order[0] if order else "", 0, {}, (), (), ())
     if table.optional:
-        return empty, []
+        return (empty,), []
     expected = "、".join(f.title for f in table.fields if f.required)
     issue = Issue(
         "table.missing",
@@ -213,7 +238,7 @@ def _find_table(
         sheet=order[0] if order else "",
         field=table.title,
     )
-    return empty, [issue]
+    return (empty,), [issue]
 
 
 def _header_row(grid: Grid, titles: dict[str, str], table: Table) -> int | None:
@@ -258,6 +283,7 @@ def _read_table(
     first, last = _data_area(table, sheet_def, grid, header, columns)
     rows, hidden_rows = _table_rows(grid, columns, first, last)
     issues += grid.merge_notes(first, last, columns, table)
+    issues += _formula_notes(grid, table, columns, first, last)
     if hidden_rows:
         issues.append(_hidden_note(grid.name, hidden_rows))
     parsed = ParsedTable(
@@ -346,7 +372,7 @@ def _data_area(
         keys = [_at(row, c, filled, r) for c in key_cols]
         if any(isinstance(v, str) and _norm_title(v) in boundary for v in keys):
             break
-        if any(v is not None and v != "" for v in keys):
+        if any(v is not None and v != "" for v in keys) or _has_formula(grid, r, key_cols):
             last = r
     return first, last
 
@@ -360,6 +386,41 @@ def _boundary_titles(table: Table, sheet_def: Sheet) -> frozenset[str]:
         if other.key != table.key:
             others.update(t for f in other.fields for t in _titles(f))
     return frozenset(others - own)
+
+
+def _has_formula(grid: Grid, r: int, cols: list[int]) -> bool:
+    return bool(grid.formulas) and any((r, c) in grid.formulas for c in cols)
+
+
+def _formula_notes(
+    grid: Grid, table: Table, columns: dict[str, int], first: int, last: int
+) -> Iterator[Issue]:
+    """A formula whose result the file does not hold (written by a program, never opened in
+    Excel) reads as empty: say so at its cell, an error where the field is required."""
+    by_col = {c: table.field(k) for k, c in columns.items()}
+    for r, c in sorted(grid.formulas):
+        fld = by_col.get(c)
+        if fld is None or not first <= r <= last:
+            continue
+        yield Issue(
+            FORMULA_NO_VALUE,
+            f"这里是公式，但文件里没有保存公式的计算结果（常见于由软件导出的文件），读不到“{fld.title}”的值："
+            "请用 Excel 或 WPS 打开这个文件，保存后再放入",
+            sheet=grid.name,
+            cell=cell_address(r + 1, c + 1),
+            field=fld.title,
+            severity="error" if fld.required else "warning",
+        )
+
+
+def _hidden_sheet_note(sheet: str, table: Table) -> Issue:
+    return Issue(
+        "sheet.hidden",
+        f"工作表“{sheet}”是隐藏的工作表，其中的“{table.title}”已照常读取；"
+        "如果这些内容不应报送，请删除该工作表",
+        sheet=sheet,
+        severity="warning",
+    )
 
 
 def _hidden_note(sheet: str, rows: list[int]) -> Issue:
@@ -392,22 +453,7 @@ def _titles(field: Field) -> frozenset[str]:
     return frozenset(_norm_title(t) for t in (field.title, *field.aliases))
 
 
-def _read_marker(archive: zipfile.ZipFile) -> tuple[str, int | None] | None:
-    """The template kind and version our generator stores as custom document properties."""
-    if "docProps/custom.xml" not in archive.namelist():
-        return None
-    props: dict[str, str] = {}
-    for prop in ElementTree.fromstring(archive.read("docProps/custom.xml")):
-        value = next(iter(prop), None)
-        props[prop.get("name", "")] = (value.text or "").strip() if value is not None else ""
-    kind = props.get(MARKER_KIND)
-    if not kind:
-        return None
-    version = props.get(MARKER_VERSION, "")
-    return kind, int(version) if version.isdigit() else None
-
-
-def _kind_from_structure(sheets: SheetReader, visible: list[str]) -> str:
+def _kind_from_structure(sheets: Book, visible: list[str]) -> str:
     """No marker (a workbook made from scratch): pick the template whose sheets or tables it has."""
     by_sheets = {kind: sum(s.name in visible for s in d.sheets) for kind, d in TEMPLATES.items()}
     best = max(by_sheets.values())
