@@ -54,6 +54,8 @@ def rewritten_copy(data: bytes, fmt: str, issues: Sequence[Issue]) -> Workbook |
 
     try:
         source = open_book(data, fmt)
+        if any(note.is_error for note in source.notes):  # too big to read safely
+            return None
         book = Workbook()
         book.remove(book.active)
         for info in source.sheets:

@@ -109,7 +109,8 @@ def write_rejection(
         if copy is not None:
             _atomic_write(path, copy.save)
             return path
-        problem = intake.damaged()
+        refused = (i for i in issues if i.code == "sheet.too_large")
+        problem = next(refused, None) or intake.damaged()
     return _write_unreadable(receipts_dir, incoming, issues, problem, now)
 
 

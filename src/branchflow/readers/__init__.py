@@ -9,9 +9,11 @@ cells ignored, a sheet too big) is kept as Issues for the receipt.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -22,6 +24,17 @@ from branchflow.sheets import Grid, load_rows
 from branchflow.validate.issues import Issue, cell_address
 
 MAX_XLSB_SHEET = 64 * 2**20
+# What a scanner meets in a damaged or hostile file; all of it means "cannot be read".
+READ_ERRORS = (
+    struct.error, expat.ExpatError, IndexError, EOFError, OSError, KeyError, ValueError,
+    zipfile.BadZipFile, StopIteration,
+)  # fmt: skip
+
+
+class UnreadableWorkbook(ValueError):
+    """The bytes are not a workbook we can read (damaged, or hostile in a way we refuse)."""
+
+
 CSV_SHEET = "客户档案"  # a CSV is one sheet: Excel would name it after the file
 
 
@@ -44,7 +57,10 @@ class Book:
 
     def grid(self, name: str) -> Grid:
         if name not in self._grids:
-            self._grids[name] = self._load(name)
+            try:
+                self._grids[name] = self._load(name)
+            except READ_ERRORS as error:
+                raise UnreadableWorkbook(str(error)) from error
         return self._grids[name]
 
     def _load(self, name: str) -> Grid:
@@ -60,10 +76,27 @@ class Book:
 
 
 class CalamineBook(Book):
-    """.xlsx, .xlsb, .xls, .ods through calamine, each sheet measured by its format's scanner."""
+    """.xlsx, .xlsb, .xls, .ods through calamine, each sheet measured by its format's scanner.
+
+    calamine reads an .xls or .ods whole when it opens it (every sheet's rectangle at once), so
+    those are measured all together first and not opened at all when they do not fit; an .xlsx
+    or .xlsb is opened lazily and each sheet measured just before it is loaded."""
 
     def __init__(self, data: bytes, fmt: str) -> None:
-        self._data = data
+        self._archive = zipfile.ZipFile(io.BytesIO(data)) if fmt != "xls" else None
+        self._scans: dict[str, SheetScan] = {}
+        self._parts: dict[str, str] = {}
+        if fmt == "xls":
+            self._scans = legacy.scan_xls(data)
+        elif fmt == "ods" and self._archive is not None:
+            self._scans = ods.scan_ods(self._archive)
+        whole = sum(scan.area for scan in self._scans.values())
+        if whole > cell_budget(fmt):  # opening it would allocate all of that: don't
+            self._book = None
+            super().__init__(fmt, tuple(SheetInfo(name) for name in self._scans))
+            biggest = max(self._scans, key=lambda name: self._scans[name].area)
+            self.notes.append(too_big(biggest))
+            return
         self._book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = tuple(
             SheetInfo(m.name, m.visible != SheetVisibleEnum.Visible)
@@ -71,14 +104,8 @@ class CalamineBook(Book):
             if m.typ == SheetTypeEnum.WorkSheet
         )
         super().__init__(fmt, sheets)
-        self._archive = zipfile.ZipFile(io.BytesIO(data)) if fmt != "xls" else None
-        self._scans: dict[str, SheetScan] = {}
-        self._parts: dict[str, str] = {}
-        if fmt == "xls":
-            self._scans = legacy.scan_xls(data)
-        elif self._archive is not None:
+        if self._archive is not None:
             self.marker = read_marker(self._archive)
-            self._scans = ods.scan_ods(self._archive) if fmt == "ods" else {}
             self._parts = xlsb.sheet_parts(self._archive) if fmt == "xlsb" else {}
             self._parts = sheet_parts(self._archive) if fmt == "xlsx" else self._parts
 
@@ -97,6 +124,8 @@ class CalamineBook(Book):
         return xlsx.scan_sheet(lambda: archive.open(part), self._budget)
 
     def _load(self, name: str) -> Grid:
+        if self._book is None:  # refused whole when it was opened
+            return Grid(name, [], [])
         scan = self._scan(name)
         if scan is None:
             self.notes.append(too_big(name))
@@ -151,7 +180,15 @@ class TextBook(Book):
 
 
 def open_book(data: bytes, fmt: str) -> Book:
-    """The workbook in `data`, whose format intake has determined."""
+    """The workbook in `data`, whose format intake has determined; UnreadableWorkbook when the
+    bytes cannot be read."""
+    try:
+        return _open(data, fmt)
+    except READ_ERRORS as error:
+        raise UnreadableWorkbook(str(error)) from error
+
+
+def _open(data: bytes, fmt: str) -> Book:
     if fmt == "csv":
         decoded = delimited.decode(data)
         if decoded is None:

@@ -102,6 +102,19 @@ def main() -> None:
     (HERE / "客户名单-gbk.csv").write_bytes(text.encode("gbk"))
     (HERE / "客户名单-bom.csv").write_bytes(text.encode("utf-8-sig"))
     (HERE / "客户名单-utf8.csv").unlink()
+    far_xls, far_ods = (
+        openpyxl.load_workbook(io.BytesIO(good)),
+        openpyxl.load_workbook(io.BytesIO(good)),
+    )
+    far_xls["客户档案"]["IV65536"] = "x"  # the last cell an .xls has: 1 GB in calamine
+    far_ods["客户档案"]["Y1048576"] = "x"  # 1.6 GB in calamine
+    for book, target, out_name in (
+        (far_xls, "xls", "远处格子.xls"),
+        (far_ods, "ods", "远处格子.ods"),
+    ):
+        data = io.BytesIO()
+        book.save(data)
+        convert(data.getvalue(), "客户档案.xlsx", target, out_name)
     if args.crypto_python:
         (HERE / "plain.xlsx").write_bytes(good)
         code = (
