@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from branchflow.archive.store import Archive
-from branchflow.config import RECEIPTS_DIR, Settings
+from branchflow.config import Settings
 from branchflow.pipeline import FileOutcome, ingest
 from branchflow.workspace import create_workspace
 from builders import CUSTOMER_HEADER, make_workbook

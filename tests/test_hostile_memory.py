@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from branchflow.workspace import create_workspace
-from builders import CUSTOMER_HEADER, customers_workbook
+from builders import customers_workbook
 
 LIMIT_MB = 400
 BRANCH = "东莞分中心"
