@@ -4,6 +4,7 @@ see make_fixtures.py there), by Excel's CSV export, by programs that leave formu
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -150,9 +151,9 @@ def test_a_hidden_customer_sheet_is_read_with_a_warning(settings: Settings) -> N
             "老客户": month_sheet("2026-10", [("李四", "13912345679", *ROW[2:])]),
         }
     )
-    book = openpyxl.load_workbook(__import__("io").BytesIO(data))
+    book = openpyxl.load_workbook(io.BytesIO(data))
     book["老客户"].sheet_state = "hidden"
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     book.save(out)
     outcome = drop(settings, "客户档案.xlsx", out.getvalue())
     assert outcome.status == "accepted" and outcome.counts["new_customers"] == 2
@@ -171,3 +172,17 @@ def test_a_formula_without_a_computed_value_is_named_at_its_cell(settings: Setti
     assert found == [("B5", "cell.formula_no_value"), ("E6", "cell.formula_no_value")]
     assert "Excel 或 WPS 打开" in outcome.errors[0].message
     assert not any(e.code == "required.missing" for e in outcome.errors)
+
+
+def test_without_months_the_later_sheet_wins_even_a_hidden_old_list_in_front(
+    settings: Settings,
+) -> None:
+    header = [("分中心：", BRANCH), (), CUSTOMER_HEADER]
+    old = [*header, ("张老名", *ROW[1:])]
+    data = make_workbook({"旧名单": old, "客户档案": [*header, ROW]})
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book["旧名单"].sheet_state = "hidden"
+    out = io.BytesIO()
+    book.save(out)
+    outcome = drop(settings, "客户档案.xlsx", out.getvalue())
+    assert outcome.status == "accepted" and phones(settings) == {"13812345678": "张三"}

@@ -68,6 +68,21 @@ def rewritten_copy(data: bytes, fmt: str, issues: Sequence[Issue]) -> Workbook |
     return book
 
 
+def value_census(data: bytes, fmt: str) -> tuple[int, int]:
+    """(cells with a value, cells inside merged ranges) of a workbook rewritten_copy would copy
+    (read through readers/, so within its memory budget); (0, 0) when it cannot be read."""
+    from branchflow.readers import UnreadableWorkbook, open_book
+
+    try:
+        source = open_book(data, fmt)
+        grids = [source.grid(info.name) for info in source.sheets]
+    except UnreadableWorkbook:
+        return 0, 0
+    cells = sum(len(row) - row.count(None) for grid in grids for row in grid.rows)
+    merged = sum((r1 - r0 + 1) * (c1 - c0 + 1) for g in grids for r0, c0, r1, c1 in g.merges)
+    return cells, merged
+
+
 def _copy_sheet(book: Workbook, grid: Any, hidden: bool) -> None:
     sheet = book.create_sheet(grid.name[:31])
     for r, row in enumerate(grid.rows, start=1):

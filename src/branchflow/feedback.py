@@ -261,8 +261,10 @@ def _too_big_to_copy(data: bytes, fmt: str) -> Issue | None:
             unpacked = sum(info.file_size for info in archive.infolist())
             if fmt == "xlsx" and unpacked <= MAX_COPY_UNPACKED:
                 cells, merged = copy_census(archive)
-    else:
-        cells = len(data) // 8  # an .xls cell record or a CSV field: at least ~8 bytes
+    if fmt != "xlsx" and unpacked <= MAX_COPY_UNPACKED:
+        from branchflow.annotate import value_census
+
+        cells, merged = value_census(data, fmt)
     if unpacked <= MAX_COPY_UNPACKED and cells <= MAX_COPY_CELLS and merged <= MAX_COPY_MERGED:
         return None
     size = f"（解压后约 {unpacked // 2**20} MB）" if unpacked > MAX_COPY_UNPACKED else ""

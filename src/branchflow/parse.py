@@ -115,7 +115,9 @@ def read_workbook(data: bytes, fmt: str = "xlsx") -> ParsedWorkbook:
     """Parse workbook bytes (already checked by intake, `fmt` as it found) into values and
     table rows; what reading itself had to say (stray cells, a sheet too big) comes along."""
     book = open_book(data, fmt)
-    names = [s.name for s in book.sheets if s.name not in GUIDE_SHEETS]
+    # Hidden sheets are read too, after the visible ones (an old copy kept out of sight).
+    sheets = sorted(book.sheets, key=lambda sheet: sheet.hidden)
+    names = [s.name for s in sheets if s.name not in GUIDE_SHEETS]
     kind, version = book.marker if book.marker else (_kind_from_structure(book, names), None)
     if kind not in TEMPLATES:
         notes = tuple(book.notes) or (_unknown_kind(),)

@@ -11,23 +11,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from branchflow.templates.definitions import FieldType, Sheet, Table
 from branchflow.validate.issues import Issue
 
 if TYPE_CHECKING:  # parse imports this module
     from branchflow.parse import ParsedTable
+    from branchflow.readers import Book
     from branchflow.sheets import Grid
 
 SEVERAL_TABLES = frozenset({"customers", "followups"})
 SCAN_ROWS = 20  # the header block sits at the top of a sheet
 _YEAR_MONTH = re.compile(r"(20\d\d)\s*(?:年|[-./_])\s*(\d{1,2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{1,2})\s*月")
-
-
-class _Grids(Protocol):
-    def grid(self, name: str) -> Grid: ...
 
 
 def month_of(text: str) -> tuple[int, int] | None:
@@ -69,26 +66,32 @@ def sheet_month(grid: Grid, sheet_def: Sheet) -> tuple[int, int] | None:
 
 
 def newest_last(
-    found: list[tuple[ParsedTable, list[Any]]], book: _Grids, sheet_def: Sheet
+    found: list[tuple[ParsedTable, list[Any]]], book: Book, sheet_def: Sheet
 ) -> list[tuple[ParsedTable, list[Any]]]:
     """The sheets' tables oldest first: by month where every sheet has one, else as they are
-    placed in the workbook."""
+    placed in the workbook (hidden ones included)."""
     if len(found) < 2:
         return found
+    place = {info.name: i for i, info in enumerate(book.sheets)}
     months = [sheet_month(book.grid(part.sheet), sheet_def) for part, _ in found]
+    positions = [place.get(part.sheet, 0) for part, _ in found]
     if any(m is None for m in months):
-        return found
+        return [found[i] for _, i in sorted(zip(positions, range(len(found)), strict=True))]
     year = max(m[0] for m in months if m)  # "10月" beside "2026年11月" is the same year
-    keyed = [((m[0] or year, m[1]) if m else (0, 0), i) for i, m in enumerate(months)]
-    return [found[i] for _, i in sorted(keyed)]
+    keyed = [
+        ((m[0] or year, m[1]) if m else (0, 0), p, i)
+        for i, (m, p) in enumerate(zip(months, positions, strict=True))
+    ]
+    return [found[i] for *_, i in sorted(keyed)]
 
 
 def several_note(table: Table, parts: tuple[ParsedTable, ...]) -> Issue:
     names = "、".join(f"“{p.sheet}”（{len(p.rows)} 行）" for p in parts)
+    newest = f"；同一手机号在几个工作表中都有时，以较新的“{parts[-1].sheet}”为准"
     return Issue(
         "sheet.several",
-        f"“{table.title}”在 {len(parts)} 个工作表中都有：{names}，已全部读取；"
-        f"同一手机号在几个工作表中都有时，以较新的“{parts[-1].sheet}”为准",
+        f"“{table.title}”在 {len(parts)} 个工作表中都有：{names}，已全部读取"
+        + (newest if table.key == "customers" else ""),
         sheet=parts[-1].sheet,
         field=table.title,
         severity="warning",

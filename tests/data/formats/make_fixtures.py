@@ -83,6 +83,22 @@ def convert(data: bytes, name: str, target: str, out_name: str) -> None:
         shutil.copyfile(produced, HERE / out_name)
 
 
+def demo_xls() -> None:
+    """The demo's old .xls (src/branchflow/sample/): 苏州分中心's customers in its blank, saved by
+    LibreOffice as Excel 97-2003, the way a colleague on an old Excel sends it."""
+    from branchflow.sample.people import SampleCompany
+    from branchflow.workspace import create_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = create_workspace(Path(tmp) / "ws")
+        company = SampleCompany(seed=2003, projects=settings.project_names, staff=("冉海",))
+        rows = [company.customer(date(2026, 11, day), "苏州市") for day in (3, 4, 6, 8, 9)]
+        blank = settings.inbox / "苏州分中心" / "空白模板" / "客户档案-苏州分中心.xlsx"
+        values = {"branch": "苏州分中心", "reporter": "冉海", "period": "2026-11"}
+        data = fill_template(blank, Filling("customers", values, {"customers": rows}))
+    convert(data, "客户档案.xlsx", "xls", "../../../src/branchflow/sample/苏州客户登记表-2003.xls")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--crypto-python", help="a python with msoffcrypto-tool installed")
@@ -115,6 +131,7 @@ def main() -> None:
         data = io.BytesIO()
         book.save(data)
         convert(data.getvalue(), "客户档案.xlsx", target, out_name)
+    demo_xls()
     if args.crypto_python:
         (HERE / "plain.xlsx").write_bytes(good)
         code = (
