@@ -94,3 +94,11 @@ def test_copy_census_counts_merged_cells(ref: str, area: int) -> None:
     data = make_workbook({"S": [("a", "b")]}, merges={"S": [ref]})
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert copy_census(archive)[1] == area
+
+
+def test_prefixed_cells_without_r_are_placed_as_calamine_places_them() -> None:
+    ns = b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    row = b'<x:row r="3">' + b"<x:c><x:v>1</x:v></x:c>" * 40 + b"</x:row>"
+    xml = ns + b"<x:sheetData>" + row + b"</x:sheetData></x:worksheet>"
+    found = scan(xml, budget=50)
+    assert (found.rows, found.cols) == (3, 40)

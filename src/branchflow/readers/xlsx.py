@@ -23,7 +23,7 @@ MAX_ROW_BYTES = 64 * 2**20  # a piece is cut at a row end; a longer row is cut a
 # Upper-case letters → A and digits → 0: a cell reference becomes a literal (` r="AA000"`).
 _SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
 _LOOSE_CELL = re.compile(rb'<c(?! r=")[\s>]')  # a cell whose first attribute is not its r
-_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
+_MAIN_NS = b'spreadsheetml/2006/main"'  # bound to a prefix (xmlns:x="…main"): prefixed tags
 _LAST_ROW = re.compile(rb'<row r="(\d+)"')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
@@ -56,7 +56,7 @@ class _Scan:
     def take(self, piece: bytes) -> bool:
         """Scan one piece; False when the sheet needs calamine's own way of counting cells
         (a cell without its `r` first, namespace prefixes): the census does that."""
-        if _LOOSE_CELL.search(piece) or _prefixed_cells(piece):
+        if _LOOSE_CELL.search(piece) or _prefixed(piece):
             return False
         shape = piece.translate(_SHAPE)
         if shape.find(b' r="AA') >= 0:
@@ -72,7 +72,7 @@ class _Scan:
         self.rows = max(self.rows, bound)
         if b'hidden="' in piece:
             self.hidden.update(_hidden_rows(piece))
-        if b"<f" in piece:
+        if b"</f>" in piece or b' si="' in piece:  # a formula, or a shared one's follower
             self.formulas.update(_formulas_without_value(piece))
         return True
 
@@ -80,8 +80,19 @@ class _Scan:
         return SheetScan(self.rows, self.cols, frozenset(self.hidden), frozenset(self.formulas))
 
 
-def _prefixed_cells(piece: bytes) -> bool:
-    return (b":c " in piece or b":c>" in piece) and _PREFIXED_CELL.search(piece) is not None
+def _prefixed(piece: bytes) -> bool:
+    """Whether the main namespace is bound to a prefix here (<x:c> cells would then escape the
+    cheap checks); the default binding `xmlns="…main"` is the usual one."""
+    at = piece.find(_MAIN_NS)
+    while at >= 0:
+        if (
+            not piece[max(0, at - 80) : at]
+            .rstrip()
+            .endswith(b'xmlns="http://schemas.openxmlformats.org/')
+        ):
+            return True
+        at = piece.find(_MAIN_NS, at + 1)
+    return False
 
 
 def _has_ref_with_digits(shape: bytes, digits: int, wide: bool) -> bool:
