@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from branchflow.readers import Book, open_book
-from branchflow.sheet_order import SEVERAL_TABLES, newest_last, several_note
+from branchflow.sheet_order import SEVERAL_TABLES, hidden_sheet_note, newest_last, several_note
 from branchflow.sheets import Grid, blank_to_none
 from branchflow.templates.definitions import TEMPLATES, Field, Sheet, Table, TemplateDef
 from branchflow.validate.issues import Issue, cell_address
@@ -106,7 +106,6 @@ class ParsedWorkbook:
 
 # ── reading ──────────────────────────────────────────────────────────────────────────────────────
 
-FORMULA_NO_VALUE = "cell.formula_no_value"
 HEADER_SCAN_ROWS = 400  # a table's header row must appear within this many rows of the sheet top
 GUIDE_SHEETS = frozenset({"填写说明", "下拉选项", "错误清单"})  # instructions and dropdown lists
 
@@ -219,7 +218,7 @@ def _find_tables(
         if header is not None:
             found.append(_read_table(table, sheet_def, grid, header, titles))
             if name in hidden:
-                found[-1][1].append(_hidden_sheet_note(name, table))
+                found[-1][1].append(hidden_sheet_note(name, table))
             if table.key not in SEVERAL_TABLES:
                 break
     if found:
@@ -285,7 +284,7 @@ def _read_table(
     first, last = _data_area(table, sheet_def, grid, header, columns)
     rows, hidden_rows = _table_rows(grid, columns, first, last)
     issues += grid.merge_notes(first, last, columns, table)
-    issues += _formula_notes(grid, table, columns, first, last)
+    issues += grid.formula_notes(first, last, columns, table)
     if hidden_rows:
         issues.append(_hidden_note(grid.name, hidden_rows))
     parsed = ParsedTable(
@@ -374,7 +373,7 @@ def _data_area(
         keys = [_at(row, c, filled, r) for c in key_cols]
         if any(isinstance(v, str) and _norm_title(v) in boundary for v in keys):
             break
-        if any(v is not None and v != "" for v in keys) or _has_formula(grid, r, key_cols):
+        if any(v is not None and v != "" for v in keys) or grid.has_formula(r, key_cols):
             last = r
     return first, last
 
@@ -388,41 +387,6 @@ def _boundary_titles(table: Table, sheet_def: Sheet) -> frozenset[str]:
         if other.key != table.key:
             others.update(t for f in other.fields for t in _titles(f))
     return frozenset(others - own)
-
-
-def _has_formula(grid: Grid, r: int, cols: list[int]) -> bool:
-    return bool(grid.formulas) and any((r, c) in grid.formulas for c in cols)
-
-
-def _formula_notes(
-    grid: Grid, table: Table, columns: dict[str, int], first: int, last: int
-) -> Iterator[Issue]:
-    """A formula whose result the file does not hold (written by a program, never opened in
-    Excel) reads as empty: say so at its cell, an error where the field is required."""
-    by_col = {c: table.field(k) for k, c in columns.items()}
-    for r, c in sorted(grid.formulas):
-        fld = by_col.get(c)
-        if fld is None or not first <= r <= last:
-            continue
-        yield Issue(
-            FORMULA_NO_VALUE,
-            f"这里是公式，但文件里没有保存公式的计算结果（常见于由软件导出的文件），读不到“{fld.title}”的值："
-            "请用 Excel 或 WPS 打开这个文件，保存后再放入",
-            sheet=grid.name,
-            cell=cell_address(r + 1, c + 1),
-            field=fld.title,
-            severity="error" if fld.required else "warning",
-        )
-
-
-def _hidden_sheet_note(sheet: str, table: Table) -> Issue:
-    return Issue(
-        "sheet.hidden",
-        f"工作表“{sheet}”是隐藏的工作表，其中的“{table.title}”已照常读取；"
-        "如果这些内容不应报送，请删除该工作表",
-        sheet=sheet,
-        severity="warning",
-    )
 
 
 def _hidden_note(sheet: str, rows: list[int]) -> Issue:

@@ -96,3 +96,13 @@ def several_note(table: Table, parts: tuple[ParsedTable, ...]) -> Issue:
         field=table.title,
         severity="warning",
     )
+
+
+def hidden_sheet_note(sheet: str, table: Table) -> Issue:
+    return Issue(
+        "sheet.hidden",
+        f"工作表“{sheet}”是隐藏的工作表，其中的“{table.title}”已照常读取；"
+        "如果这些内容不应报送，请删除该工作表",
+        sheet=sheet,
+        severity="warning",
+    )

@@ -9,6 +9,8 @@ from typing import Any
 from branchflow.templates.definitions import Table
 from branchflow.validate.issues import Issue, cell_address
 
+FORMULA_NO_VALUE = "cell.formula_no_value"
+
 
 def blank_to_none(value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -71,6 +73,33 @@ class Grid:
                 )
             )
         return notes
+
+    def has_formula(self, r: int, cols: list[int]) -> bool:
+        return bool(self.formulas) and any((r, c) in self.formulas for c in cols)
+
+    def formula_notes(
+        self, first: int, last: int, columns: dict[str, int], table: Table
+    ) -> list[Issue]:
+        """A formula whose result the file does not hold (written by a program, never opened in
+        Excel) reads as empty: say so at its cell, an error where the field is required."""
+        by_col = {c: table.field(k) for k, c in columns.items()}
+        return [
+            _formula_note(self, r, c, by_col[c].title, by_col[c].required)
+            for r, c in sorted(self.formulas)
+            if c in by_col and first <= r <= last
+        ]
+
+
+def _formula_note(grid: Grid, r: int, c: int, title: str, required: bool) -> Issue:
+    return Issue(
+        FORMULA_NO_VALUE,
+        f"这里是公式，但文件里没有保存公式的计算结果（常见于由软件导出的文件），读不到“{title}”的值："
+        "请用 Excel 或 WPS 打开这个文件，保存后再放入",
+        sheet=grid.name,
+        cell=cell_address(r + 1, c + 1),
+        field=title,
+        severity="error" if required else "warning",
+    )
 
 
 def load_rows(sheet: Any) -> tuple[list[tuple[Any, ...]], frozenset[str]]:
