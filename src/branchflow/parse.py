@@ -246,15 +246,25 @@ def _header_row(grid: Grid, titles: dict[str, str], table: Table) -> int | None:
     """The 0-based row holding most of the table's column titles, including a key column."""
     needed = min(2, len(table.fields))
     best, best_score = None, 0
-    for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-        found = {
-            titles[t]
-            for t in (_norm_title(v) for v in row if isinstance(v, str) and v)
-            if t in titles
-        }
-        if len(found) > best_score and found & set(table.key_fields):
+    keys = set(table.key_fields)
+    for r, texts in enumerate(_row_texts(grid)):
+        if texts.isdisjoint(titles):
+            continue
+        found = {titles[t] for t in texts if t in titles}
+        if len(found) > best_score and found & keys:
             best, best_score = r, len(found)
     return best if best_score >= needed else None
+
+
+def _row_texts(grid: Grid) -> list[frozenset[str]]:
+    """The normalised texts of each of the sheet's top rows, made once per sheet: every table
+    of every template looks for its header row in them."""
+    if grid.row_texts is None:
+        grid.row_texts = [
+            frozenset(_norm_title(v) for v in row if isinstance(v, str) and v)
+            for row in grid.rows[:HEADER_SCAN_ROWS]
+        ]
+    return grid.row_texts
 
 
 def _read_table(

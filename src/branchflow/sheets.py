@@ -36,6 +36,7 @@ class Grid:
         self.blanks = blanks  # the sheet's whitespace-only strings (blank to a reader)
         self.hidden = hidden  # 0-based rows
         self.formulas = formulas  # 0-based (row, col): a formula without a computed value
+        self.row_texts: list[frozenset[str]] | None = None  # parse's header search, made once
 
     def merge_end_col(self, r: int, c: int) -> int:
         return next((c1 for r0, c0, _, c1 in self.merges if (r0, c0) == (r, c)), c)

@@ -52,6 +52,7 @@ class _Scan:
         self.wide = False
         self.hidden: set[int] = set()
         self.formulas: set[tuple[int, int]] = set()
+        self.has_formulas = False  # from the first formula on, every piece is looked at
 
     def take(self, piece: bytes) -> bool:
         """Scan one piece; False when the sheet needs calamine's own way of counting cells
@@ -72,7 +73,9 @@ class _Scan:
         self.rows = max(self.rows, bound)
         if b'hidden="' in piece:
             self.hidden.update(_hidden_rows(piece))
-        if b"</f>" in piece or b' si="' in piece:  # a formula, or a shared one's follower
+        # A shared formula's followers (<f t="shared" si="0"/>) come after its first cell.
+        self.has_formulas = self.has_formulas or b"</f>" in piece
+        if self.has_formulas:
             self.formulas.update(_formulas_without_value(piece))
         return True
 
