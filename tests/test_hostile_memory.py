@@ -120,3 +120,29 @@ def test_a_huge_merged_range_gets_the_text_rejection(tmp_path: Path, merged: str
     assert outcome["status"] == "rejected"
     assert str(outcome["receipt"]).endswith(".txt")
     assert peak <= LIMIT_MB
+
+
+def test_a_csv_at_the_size_limit_stays_within_memory(tmp_path: Path) -> None:
+    from branchflow.intake import MAX_TEXT_BYTES
+
+    header = "客户姓名*,手机号码*,户籍县(市、区)*,户籍乡镇*,客户等级*,登记日期*,置业顾问*"
+    lines = [header + "".join(f",栏{c}" for c in range(18))]
+    row = "客户{0},138{0:08d},湄潭县,永兴镇,A,2026-11-03,罗明" + ",备注x" * 18
+    size, i = 0, 0
+    while size < MAX_TEXT_BYTES - 200:
+        lines.append(row.format(i))
+        size += len(lines[-1].encode("gbk")) + 2
+        i += 1
+    data = "\r\n".join(lines[:-1]).encode("gbk")
+    outcome, peak = ingest_child(tmp_path, "名单.csv", data)
+    assert outcome["status"] in ("accepted", "rejected")  # either way, answered
+    assert peak <= LIMIT_MB
+
+
+def test_a_big_csv_within_the_cell_budget_is_accepted_within_memory(tmp_path: Path) -> None:
+    header = "客户姓名*,手机号码*,户籍县(市、区)*,户籍乡镇*,客户等级*,登记日期*,置业顾问*"
+    row = "客户{0},138{0:08d},湄潭县,永兴镇,A,2026-11-03,罗明,,,,,,,,,,,,,,,,,,"
+    data = "\r\n".join([header, *(row.format(i) for i in range(60_000))]).encode("gbk")
+    outcome, peak = ingest_child(tmp_path, "名单.csv", data)
+    assert outcome["status"] == "accepted" and outcome["rows"] == 60_000
+    assert peak <= LIMIT_MB

@@ -47,7 +47,9 @@ def annotated_copy(data: bytes, issues: Sequence[Issue]) -> Workbook | None:
     return book
 
 
-def rewritten_copy(data: bytes, fmt: str, issues: Sequence[Issue]) -> Workbook | None:
+def rewritten_copy(
+    data: bytes, fmt: str, issues: Sequence[Issue], max_merged: int = 100_000
+) -> Workbook | None:
     """A workbook we read but openpyxl cannot open (.xls, .xlsb, .ods, .csv): its values
     written into a new .xlsx, sheet by sheet, then marked like an .xlsx. Text stays text."""
     from branchflow.readers import open_book
@@ -56,31 +58,20 @@ def rewritten_copy(data: bytes, fmt: str, issues: Sequence[Issue]) -> Workbook |
         source = open_book(data, fmt)
         if any(note.is_error for note in source.notes):  # too big to read safely
             return None
+        grids = [source.grid(info.name) for info in source.sheets]
+        merged = sum((r1 - r0 + 1) * (c1 - c0 + 1) for g in grids for r0, c0, r1, c1 in g.merges)
+        if merged > max_merged:  # openpyxl would make an object for each merged cell
+            return None
         book = Workbook()
         book.remove(book.active)
-        for info in source.sheets:
-            _copy_sheet(book, source.grid(info.name), info.hidden)
+        for info, grid in zip(source.sheets, grids, strict=True):
+            _copy_sheet(book, grid, info.hidden)
         if not book.worksheets:
             book.create_sheet("Sheet1")
         _annotate(book, issues)
     except Exception:  # as for annotated_copy: staff get the text answer instead
         return None
     return book
-
-
-def value_census(data: bytes, fmt: str) -> tuple[int, int]:
-    """(cells with a value, cells inside merged ranges) of a workbook rewritten_copy would copy
-    (read through readers/, so within its memory budget); (0, 0) when it cannot be read."""
-    from branchflow.readers import UnreadableWorkbook, open_book
-
-    try:
-        source = open_book(data, fmt)
-        grids = [source.grid(info.name) for info in source.sheets]
-    except UnreadableWorkbook:
-        return 0, 0
-    cells = sum(len(row) - row.count(None) for grid in grids for row in grid.rows)
-    merged = sum((r1 - r0 + 1) * (c1 - c0 + 1) for g in grids for r0, c0, r1, c1 in g.merges)
-    return cells, merged
 
 
 def _copy_sheet(book: Workbook, grid: Any, hidden: bool) -> None:

@@ -105,7 +105,7 @@ def write_rejection(
         if incoming.fmt == "xlsx":
             copy = annotate.annotated_copy(incoming.data, issues)
         else:  # .xls, .xlsb, .ods, .csv: their values in a new .xlsx, marked the same way
-            copy = annotate.rewritten_copy(incoming.data, incoming.fmt, issues)
+            copy = annotate.rewritten_copy(incoming.data, incoming.fmt, issues, MAX_COPY_MERGED)
         if copy is not None:
             _atomic_write(path, copy.save)
             return path
@@ -262,9 +262,9 @@ def _too_big_to_copy(data: bytes, fmt: str) -> Issue | None:
             if fmt == "xlsx" and unpacked <= MAX_COPY_UNPACKED:
                 cells, merged = copy_census(archive)
     if fmt != "xlsx" and unpacked <= MAX_COPY_UNPACKED:
-        from branchflow.annotate import value_census
+        from branchflow.readers import cell_bound
 
-        cells, merged = value_census(data, fmt)
+        cells = cell_bound(data, fmt)  # merged ranges are measured by rewritten_copy
     if unpacked <= MAX_COPY_UNPACKED and cells <= MAX_COPY_CELLS and merged <= MAX_COPY_MERGED:
         return None
     size = f"（解压后约 {unpacked // 2**20} MB）" if unpacked > MAX_COPY_UNPACKED else ""

@@ -47,7 +47,7 @@ WPS_SUFFIXES = frozenset({".et", ".ett", ".wps", ".numbers", ".gsheet"})
 ZIP_FORMATS = {".xlsx": "xlsx", ".xltx": "xlsx", ".xlsb": "xlsb", ".ods": "ods", ".ots": "ods"}
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 MAX_OLE_BYTES = 30 * 1024**2  # an .xls is at most 65536 rows; 30 MB is ~100k customers
-MAX_TEXT_BYTES = 32 * 1024**2  # a CSV of ~150k customers
+MAX_TEXT_BYTES = 24 * 1024**2  # a CSV of ~120k customers
 MAX_SHARED_STRINGS = 64 * 1024**2  # calamine holds every shared string in memory at once
 # How to turn anything we cannot read into what we can, in both programs staff use.
 SAVE_AS_XLSX = (

@@ -194,11 +194,28 @@ def _open(data: bytes, fmt: str) -> Book:
         if decoded is None:
             raise ValueError("not text")
         rows, whole = delimited.read_rows(decoded[0], cell_budget("csv"))
-        book = TextBook(rows)
+        book = TextBook(rows if whole else [])
         if not whole:
             book.notes.append(too_big(CSV_SHEET))
         return book
     return CalamineBook(data, fmt)
+
+
+def cell_bound(data: bytes, fmt: str) -> int:
+    """At most how many cells the workbook holds, measured without loading any sheet (for
+    deciding whether a copy of it may be made while its parsed grids are still in memory)."""
+    try:
+        if fmt == "csv":  # ASCII separators: never inside a GBK or UTF-8 character
+            return data.count(b",") + data.count(b"\t") + data.count(b"\n") + 1
+        if fmt == "xls":
+            return sum(scan.area for scan in legacy.scan_xls(data).values())
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if fmt == "ods":
+                return sum(scan.area for scan in ods.scan_ods(archive).values())
+            parts = xlsb.sheet_parts(archive).values()
+            return sum(xlsb.scan_sheet(archive.read(part)).area for part in parts)
+    except READ_ERRORS:
+        return 0
 
 
 def _replace_part(archive: zipfile.ZipFile, part: str, xml: bytes) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+from collections.abc import Iterator
 
 SEPARATORS = (",", "\t", ";")
 BOMS = (
@@ -53,18 +53,30 @@ def separator(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text line by line, without a second copy of it all (io.StringIO would make one)."""
+    start, end = 0, len(text)
+    while start < end:
+        cut = text.find("\n", start)
+        cut = end if cut < 0 else cut + 1
+        yield text[start:cut]
+        start = cut
+
+
 def read_rows(text: str, max_cells: int) -> tuple[list[tuple[str | None, ...]], bool]:
     """The rows (empty fields None), and False when the file holds more cells than max_cells."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+    reader = csv.reader(_lines(text), delimiter=separator(text))
     rows: list[tuple[str | None, ...]] = []
     cells = 0
+    same: dict[str, str | None] = {"": None}  # equal texts become one object, as in load_rows
+    keep = same.setdefault
     csv.field_size_limit(MAX_FIELD * 4)
     try:
         for row in reader:
             cells += len(row)
             if cells > max_cells:
                 return rows, False
-            rows.append(tuple(value[:MAX_FIELD] or None for value in row))
+            rows.append(tuple(keep(v, v) for v in (value[:MAX_FIELD] for value in row)))
     except csv.Error:  # a field longer than any cell: not a list staff wrote
         return rows, False
     return rows, True

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from branchflow.validate.issues import cell_address
 
 # The grid's share of the 400 MB a drop may cost: calamine's rectangle plus the Python grid
-# (8 bytes a cell) of every sheet read from one workbook.
+# (8 bytes a cell) of every sheet read from one workbook; a CSV field is a str of its own.
 GRID_BUDGET_BYTES = 160 * 2**20
-CELL_BYTES = {"xlsx": 32 + 8, "xlsb": 32 + 8, "xls": 64 + 8, "ods": 64 + 8, "csv": 8 + 8}
+CELL_BYTES = {"xlsx": 32 + 8, "xlsb": 32 + 8, "xls": 64 + 8, "ods": 64 + 8, "csv": 72 + 8}
 ROW_GAP = 1000  # more blank rows than this between a table and a cell: the cell is a stray
 COL_GAP = 100
 MAX_STRAYS = 50  # more far-away cells than this are not strays but data: the file is refused
