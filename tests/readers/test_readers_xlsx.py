@@ -102,3 +102,11 @@ def test_prefixed_cells_without_r_are_placed_as_calamine_places_them() -> None:
     xml = ns + b"<x:sheetData>" + row + b"</x:sheetData></x:worksheet>"
     found = scan(xml, budget=50)
     assert (found.rows, found.cols) == (3, 40)
+
+
+@pytest.mark.parametrize("ref", [b"A123456789", b"ABCDE1"])
+def test_references_past_excels_limits_count_as_far(ref: bytes) -> None:
+    xml = sheet(cells(3) + b'<row r="4"><c r="' + ref + b'"><v>1</v></c></row>')
+    found = scan(xml)
+    assert found.census is not None and found.area > BUDGET
+    assert found.census.core() == (3, 3)

@@ -30,7 +30,8 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+MAX_ROW, MAX_COL = 1 << 21, 1 << 15  # past Excel's own limits: far enough to count as far
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>\s*[^<\s]")
 
@@ -60,6 +61,8 @@ class _Scan:
         if _LOOSE_CELL.search(piece) or _prefixed(piece):
             return False
         shape = piece.translate(_SHAPE)
+        if shape.find(b' r="AAAA') >= 0 or _has_ref_with_digits(shape, 8, True):
+            return False  # past Excel's limits: only the careful count places such a cell
         if shape.find(b' r="AA') >= 0:
             self.wide = True
             self.cols = max(self.cols if self.cols > 26 else 0, *_wide_columns(piece))
@@ -133,7 +136,12 @@ def _formulas_without_value(xml: bytes) -> Iterator[tuple[int, int]]:
             continue
         kind = _TYPE.search(attrs)
         ref = _REF.search(attrs)
-        if ref and not (kind and kind[1] in (b"str", b"inlineStr") and b"<v" in inner):
+        if (
+            ref
+            and len(ref[1]) <= 3
+            and len(ref[2]) <= 7
+            and not (kind and kind[1] in (b"str", b"inlineStr") and b"<v" in inner)
+        ):
             yield int(ref[2]) - 1, column_number(ref[1]) - 1
 
 
@@ -169,6 +177,8 @@ def scan_sheet(open_part: Callable[[], IO[bytes]], budget: int) -> SheetScan:
         for piece in pieces(stream):
             count_cells(piece, census)
     rows, cols = len(census.row_counts) - 1, len(census.col_counts) - 1
+    if rows >= MAX_ROW or cols >= MAX_COL:  # a reference no Excel writes: never loaded as is
+        rows, cols = MAX_ROW, MAX_COL
     hidden, formulas = frozenset(scan.hidden), frozenset(scan.formulas)
     return SheetScan(max(rows, 0), max(cols, 0), hidden, formulas, census=census)
 
@@ -194,12 +204,20 @@ def count_cells(piece: bytes, census: Census) -> None:
                 row += 1
             continue
         if ref:
-            cell_row, col = int(ref[2]) - 1, column_number(ref[1]) - 1
+            cell_row, col = (n - 1 for n in _position(ref))
         else:
             cell_row = row
         if not empty:
             census.add(cell_row + 1, col + 1)
         col += 1
+
+
+def _position(ref: re.Match[bytes]) -> tuple[int, int]:
+    """1-based (row, col) of a reference; one past Excel's limits is placed very far away."""
+    letters, digits = ref[1], ref[2]
+    row = MAX_ROW if len(digits) > 7 else min(int(digits), MAX_ROW)
+    col = MAX_COL if len(letters) > 3 else min(column_number(letters), MAX_COL)
+    return row, col
 
 
 def without_strays(
@@ -212,7 +230,7 @@ def without_strays(
     def drop(match: re.Match[bytes]) -> bytes:
         nonlocal removed
         ref = _REF.search(match.group(1))
-        if ref is None or keep(int(ref[2]), column_number(ref[1])):
+        if ref is None or keep(*_position(ref)):
             return match.group(0)
         removed += 1
         return b""
