@@ -251,7 +251,12 @@ def test_wrong_cells_come_back_annotated_and_change_nothing(ws: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "code"),
     [
-        ("旧表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "file.legacy_or_encrypted"),
+        ("旧表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "file.damaged"),
+        (
+            "加密.xlsx",
+            (Path(__file__).parent / "data/formats/加密.xlsx").read_bytes(),
+            "file.encrypted",
+        ),
         (
             "宏.xlsm",
             zip_bytes({"xl/workbook.xml": b"<w/>", "xl/vbaProject.bin": b"\0"}),

@@ -229,7 +229,7 @@ def read_text(path: Path) -> str:
     ("data", "name", "expected"),
     [
         (b"just some text", "客户档案.xlsx", "不是 Excel 工作簿"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "客户档案.xls", "另存为"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "客户档案.xls", "已损坏"),
         (zip_bytes({"xl/workbook.xml": b"<x/>", "xl/vbaProject.bin": b"1"}), "a.xlsx", "宏"),
         (zip_bytes({"xl/workbook.xml": b"not xml at all"}), "客户档案.xlsx", "已损坏"),
     ],

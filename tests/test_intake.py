@@ -62,11 +62,10 @@ def test_empty_file(tmp_path: Path) -> None:
     assert code_of(tmp_path, "空.xlsx", b"") == "file.empty"
 
 
-def test_legacy_xls_and_encrypted(tmp_path: Path) -> None:
+def test_a_broken_ole_container_and_a_fake_xls(tmp_path: Path) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100
-    assert code_of(tmp_path, "旧.xls", ole) == "file.legacy_or_encrypted"
-    assert code_of(tmp_path, "加密.xlsx", ole) == "file.legacy_or_encrypted"
-    assert code_of(tmp_path, "旧.xls", b"not ole at all") == "file.xls"
+    assert code_of(tmp_path, "旧.xls", ole) == "file.damaged"
+    assert code_of(tmp_path, "旧.xls", b"not ole at all") == "file.not_excel"
 
 
 def test_macro_workbooks_by_name_and_by_content(tmp_path: Path) -> None:
@@ -100,3 +99,39 @@ def test_too_large(tmp_path: Path) -> None:
     assert code_of(
         tmp_path, "大.xlsx", b"PK\x03\x04" + b"\0" * 2048, Limits(max_file_bytes=1024)
     ) == ("file.too_large")
+
+
+def format_of(tmp_path: Path, name: str, data: bytes) -> tuple[str | None, str]:
+    incoming = examine(drop(tmp_path, name, data), tmp_path / "inbox", Limits(), NOW)
+    return (incoming.problem.code if incoming.problem else None), incoming.fmt
+
+
+def test_macro_parts_are_found_in_any_letter_case(tmp_path: Path) -> None:
+    lower = zip_bytes({"xl/workbook.bin": b"\0", "xl/vbaproject.bin": b"\0"})
+    assert code_of(tmp_path, "宏.xlsb", lower) == "file.macro"
+    assert code_of(tmp_path, "宏.xlsx", zip_bytes({"xl/VBAPROJECT.BIN": b"\0"})) == "file.macro"
+
+
+def test_formats_are_told_by_content_not_by_name(tmp_path: Path) -> None:
+    assert format_of(tmp_path, "a.xlsb", zip_bytes({"xl/workbook.bin": b"\0"})) == (None, "xlsb")
+    ods = zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                     "content.xml": b"<x/>"})  # fmt: skip
+    assert format_of(tmp_path, "a.ods", ods) == (None, "ods")
+    assert format_of(tmp_path, "改名的.xlsx", ods) == (None, "ods")
+    assert format_of(tmp_path, "名单.csv", "姓名,手机\n".encode("gbk")) == (None, "csv")
+
+
+def test_an_ods_zip_bomb_is_refused_from_its_directory(tmp_path: Path) -> None:
+    bomb = zip_bytes({"mimetype": b"x", "content.xml": b"\0" * 30_000_000})
+    assert code_of(tmp_path, "炸弹.ods", bomb) == "file.zip_bomb"
+
+
+def test_wps_files_and_undecodable_text_get_how_to_save(tmp_path: Path) -> None:
+    assert code_of(tmp_path, "客户.et", b"\xd0\xcf\x11\xe0 whatever") == "file.unsupported"
+    assert code_of(tmp_path, "客户.csv", b"\x00\x01\x02\xff\xfe") == "file.encoding"
+
+
+def test_an_oversized_old_xls_is_not_opened(tmp_path: Path) -> None:
+    xls = (Path(__file__).parent / "data" / "formats" / "客户登记表.xls").read_bytes()
+    big = xls + b"\0" * (31 * 1024**2)  # OLE ignores trailing bytes; the size is what counts
+    assert code_of(tmp_path, "大.xls", big) == "file.too_large"

@@ -6,7 +6,8 @@ import io
 
 from python_calamine import CalamineWorkbook
 
-from branchflow.sheets import hidden_rows, load_rows
+from branchflow.readers.xlsx import scan_sheet
+from branchflow.sheets import load_rows
 from builders import make_workbook
 
 
@@ -41,5 +42,9 @@ def test_hidden_rows_found_across_chunk_boundaries() -> None:
     xml = (
         head + tag + b"</x:row>" + b'<row r="9" hidden="true"></row>' + b"</sheetData></worksheet>"
     )
-    assert hidden_rows(io.BytesIO(xml)) == {6, 8}
-    assert hidden_rows(io.BytesIO(b'<row r="3"><c/></row><col hidden="1"/>')) == frozenset()
+    assert hidden_rows(xml) == {6, 8}
+    assert hidden_rows(b'<row r="3"><c/></row><col hidden="1"/>') == frozenset()
+
+
+def hidden_rows(xml: bytes) -> frozenset[int]:
+    return scan_sheet(lambda: io.BytesIO(xml), 10**6).hidden

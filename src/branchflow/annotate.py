@@ -9,6 +9,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from copy import copy
+from datetime import date, datetime, time
 from typing import Any
 
 import openpyxl
@@ -44,6 +45,54 @@ def annotated_copy(data: bytes, issues: Sequence[Issue]) -> Workbook | None:
     except Exception:
         return None
     return book
+
+
+def rewritten_copy(
+    data: bytes, fmt: str, issues: Sequence[Issue], max_merged: int = 100_000
+) -> Workbook | None:
+    """A workbook we read but openpyxl cannot open (.xls, .xlsb, .ods, .csv): its values
+    written into a new .xlsx, sheet by sheet, then marked like an .xlsx. Text stays text."""
+    from branchflow.readers import open_book
+
+    try:
+        source = open_book(data, fmt)
+        if any(note.is_error for note in source.notes):  # too big to read safely
+            return None
+        grids = [source.grid(info.name) for info in source.sheets]
+        merged = sum((r1 - r0 + 1) * (c1 - c0 + 1) for g in grids for r0, c0, r1, c1 in g.merges)
+        if merged > max_merged:  # openpyxl would make an object for each merged cell
+            return None
+        book = Workbook()
+        book.remove(book.active)
+        for info, grid in zip(source.sheets, grids, strict=True):
+            _copy_sheet(book, grid, info.hidden)
+        if not book.worksheets:
+            book.create_sheet("Sheet1")
+        _annotate(book, issues)
+    except Exception:  # as for annotated_copy: staff get the text answer instead
+        return None
+    return book
+
+
+def _copy_sheet(book: Workbook, grid: Any, hidden: bool) -> None:
+    sheet = book.create_sheet(grid.name[:31])
+    for r, row in enumerate(grid.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is None:
+                continue
+            cell = sheet.cell(r, c)
+            if isinstance(value, str):
+                _put_text(cell, value)
+            elif isinstance(value, (int, float, bool, datetime, date, time)):
+                cell.value = value
+            else:  # a duration or anything else: as the text a person would read
+                _put_text(cell, str(value))
+    for r0, c0, r1, c1 in grid.merges:
+        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    for r in grid.hidden:
+        sheet.row_dimensions[r + 1].hidden = True
+    if hidden:
+        sheet.sheet_state = "hidden"
 
 
 def _annotate(book: Workbook, issues: Sequence[Issue]) -> None:

@@ -119,16 +119,20 @@ def write_rejection(
     size = len(incoming.data)
     problem = incoming.problem or intake.vet(incoming.path.name, size, incoming.data, limits)
     if problem is None:
-        problem = _too_big_to_copy(incoming.data)
+        problem = _too_big_to_copy(incoming.data, incoming.fmt)
     if problem is None:
         path = _free_path(receipts_dir, f"退回-{safe_file_part(incoming.path.stem)}", now, ".xlsx")
-        from branchflow.annotate import annotated_copy  # openpyxl: only for rejections
+        from branchflow import annotate  # openpyxl: only for rejections
 
-        copy = annotated_copy(incoming.data, issues)
+        if incoming.fmt == "xlsx":
+            copy = annotate.annotated_copy(incoming.data, issues)
+        else:  # .xls, .xlsb, .ods, .csv: their values in a new .xlsx, marked the same way
+            copy = annotate.rewritten_copy(incoming.data, incoming.fmt, issues, MAX_COPY_MERGED)
         if copy is not None:
             _atomic_write(path, copy.save)
             return path
-        problem = intake.damaged()
+        refused = (i for i in issues if i.code == "sheet.too_large")
+        problem = next(refused, None) or intake.damaged()
     return _write_unreadable(receipts_dir, incoming, issues, problem, now, company)
 
 
@@ -303,13 +307,29 @@ def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
 # --- the annotated copy ---------------------------------------------------------------------
 
 
-def _too_big_to_copy(data: bytes) -> Issue | None:
-    """openpyxl needs ~10x a sheet's XML in memory; a huge workbook gets a text list instead."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked <= MAX_COPY_UNPACKED:
+MAX_COPY_CELLS = 300_000  # ~12k customers: openpyxl takes ~0.5 KB and ~60 µs a cell
+MAX_COPY_MERGED = 100_000  # openpyxl makes an object for every cell a merged range covers
+
+
+def _too_big_to_copy(data: bytes, fmt: str) -> Issue | None:
+    """openpyxl needs ~10x a sheet's XML in memory and an object per cell (merged ones too):
+    a huge workbook gets a text list instead. Measured before openpyxl opens anything."""
+    from branchflow.readers.xlsx import copy_census
+
+    unpacked = cells = merged = 0
+    if fmt in ("xlsx", "xlsb", "ods"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if fmt == "xlsx" and unpacked <= MAX_COPY_UNPACKED:
+                cells, merged = copy_census(archive)
+    if fmt != "xlsx" and unpacked <= MAX_COPY_UNPACKED:
+        from branchflow.readers import cell_bound
+
+        cells = cell_bound(data, fmt)  # merged ranges are measured by rewritten_copy
+    if unpacked <= MAX_COPY_UNPACKED and cells <= MAX_COPY_CELLS and merged <= MAX_COPY_MERGED:
         return None
+    size = f"（解压后约 {unpacked // 2**20} MB）" if unpacked > MAX_COPY_UNPACKED else ""
     return Issue(
         "file.too_big_to_annotate",
-        f"文件较大（解压后约 {unpacked // 2**20} MB），没有生成标注副本：请按下面的清单逐项修改",
+        f"文件较大{size}，没有生成标注副本：请按下面的清单逐项修改",
     )

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from defusedxml import ElementTree
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
-from branchflow.sheets import Grid, SheetReader, blank_to_none, sheet_parts
+from branchflow.readers import Book, open_book
+from branchflow.sheet_order import SEVERAL_TABLES, hidden_sheet_note, newest_last, several_note
+from branchflow.sheets import Grid, blank_to_none
 from branchflow.templates.definitions import TEMPLATES, Field, Sheet, Table, TemplateDef
 from branchflow.validate.issues import Issue, cell_address
 
@@ -96,50 +93,64 @@ class ParsedWorkbook:
     issues: tuple[Issue, ...] = field(
         default=()
     )  # structural: missing sheet/column, merges, hidden
+    # Every sheet's table for a key read from several sheets (one per month…), oldest first;
+    # `tables` holds the newest. Empty where a table came from one sheet.
+    sheet_tables: Mapping[str, tuple[ParsedTable, ...]] = field(default_factory=dict)
+
+    def tables_of(self, key: str) -> tuple[ParsedTable, ...]:
+        """The table's parts, oldest sheet first (one part for most workbooks)."""
+        if key in self.sheet_tables:
+            return self.sheet_tables[key]
+        return (self.tables[key],) if key in self.tables else ()
 
 
 # ── reading ──────────────────────────────────────────────────────────────────────────────────────
 
-MARKER_KIND = "branchflow_kind"
-MARKER_VERSION = "branchflow_version"
 HEADER_SCAN_ROWS = 400  # a table's header row must appear within this many rows of the sheet top
 GUIDE_SHEETS = frozenset({"填写说明", "下拉选项", "错误清单"})  # instructions and dropdown lists
 
 
-def read_workbook(data: bytes) -> ParsedWorkbook:
-    """Parse workbook bytes (already checked by intake) into values and table rows."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        marker = _read_marker(archive)
-        xml_parts = sheet_parts(archive)
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [
-            m.name
-            for m in book.sheets_metadata
-            if m.visible == SheetVisibleEnum.Visible and m.name not in GUIDE_SHEETS
-        ]
-        sheets = SheetReader(book, archive, xml_parts)
-        kind, version = marker if marker else (_kind_from_structure(sheets, visible), None)
-        if kind not in TEMPLATES:
-            return ParsedWorkbook("unknown", version, {}, {}, tuple(visible), (_unknown_kind(),))
-        return _read_definition(TEMPLATES[kind], version, sheets, visible)
+def read_workbook(data: bytes, fmt: str = "xlsx") -> ParsedWorkbook:
+    """Parse workbook bytes (already checked by intake, `fmt` as it found) into values and
+    table rows; what reading itself had to say (stray cells, a sheet too big) comes along."""
+    book = open_book(data, fmt)
+    # Hidden sheets are read too, after the visible ones (an old copy kept out of sight).
+    sheets = sorted(book.sheets, key=lambda sheet: sheet.hidden)
+    names = [s.name for s in sheets if s.name not in GUIDE_SHEETS]
+    kind, version = book.marker if book.marker else (_kind_from_structure(book, names), None)
+    if kind not in TEMPLATES:
+        notes = tuple(book.notes) or (_unknown_kind(),)
+        return ParsedWorkbook("unknown", version, {}, {}, tuple(names), notes)
+    parsed = _read_definition(TEMPLATES[kind], version, book, names)
+    if not book.notes:
+        return parsed
+    return replace(parsed, issues=(*book.notes, *parsed.issues))
 
 
 def _read_definition(
-    definition: TemplateDef, version: int | None, sheets: SheetReader, visible: list[str]
+    definition: TemplateDef, version: int | None, book: Book, names: list[str]
 ) -> ParsedWorkbook:
     issues: list[Issue] = []
     values: dict[str, Cell | None] = {}
     tables: dict[str, ParsedTable] = {}
+    several: dict[str, tuple[ParsedTable, ...]] = {}
+    hidden = {s.name for s in book.sheets if s.hidden}
     for sheet_def in definition.sheets:
-        order = _sheet_order(sheet_def.name, visible)
-        for value_field in sheet_def.values:
-            values[value_field.key] = _find_value(value_field, order, sheets)
+        order = _sheet_order(sheet_def.name, names)
         for table_def in sheet_def.tables:
-            table, table_issues = _find_table(table_def, sheet_def, order, sheets)
-            tables[table_def.key] = table
+            parts, table_issues = _find_tables(table_def, sheet_def, order, book, hidden)
+            tables[table_def.key] = parts[-1]
+            if len(parts) > 1:
+                several[table_def.key] = parts
             issues.extend(table_issues)
+        newest = [t.sheet for t in (tables[d.key] for d in sheet_def.tables) if t.header_row]
+        value_order = [*newest, *(n for n in order if n not in newest)]
+        for value_field in sheet_def.values:
+            values[value_field.key] = _find_value(value_field, value_order, book)
     issues.extend(_missing_values(definition, values))
-    return ParsedWorkbook(definition.kind, version, values, tables, tuple(visible), tuple(issues))
+    return ParsedWorkbook(
+        definition.kind, version, values, tables, tuple(names), tuple(issues), several
+    )
 
 
 def _sheet_order(preferred: str, visible: list[str]) -> list[str]:
@@ -147,10 +158,10 @@ def _sheet_order(preferred: str, visible: list[str]) -> list[str]:
     return [preferred, *(n for n in visible if n != preferred)] if preferred in visible else visible
 
 
-def _find_value(field: Field, order: list[str], sheets: SheetReader) -> Cell | None:
+def _find_value(field: Field, order: list[str], book: Book) -> Cell | None:
     titles = _titles(field)
     for name in order:
-        grid = sheets.grid(name)
+        grid = book.grid(name)
         for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
             for c, raw in enumerate(row):
                 if isinstance(raw, str) and raw and _norm_title(raw) in titles:
@@ -193,18 +204,33 @@ def _missing_value(kind: str, sheet: str, field: Field) -> Issue:
     )
 
 
-def _find_table(
-    table: Table, sheet_def: Sheet, order: list[str], sheets: SheetReader
-) -> tuple[ParsedTable, list[Issue]]:
+def _find_tables(
+    table: Table, sheet_def: Sheet, order: list[str], book: Book, hidden: set[str]
+) -> tuple[tuple[ParsedTable, ...], list[Issue]]:
+    """The table from the first sheet that has its header row; for a customer list or its
+    follow-ups, from every such sheet (one per month, last month's list kept in front…),
+    oldest first, so that nothing a workbook holds is silently skipped."""
     titles = {t: f.key for f in table.fields for t in _titles(f)}
+    found: list[tuple[ParsedTable, list[Issue]]] = []
     for name in order:
-        grid = sheets.grid(name)
+        grid = book.grid(name)
         header = _header_row(grid, titles, table)
         if header is not None:
-            return _read_table(table, sheet_def, grid, header, titles)
+            found.append(_read_table(table, sheet_def, grid, header, titles))
+            if name in hidden:
+                found[-1][1].append(hidden_sheet_note(name, table))
+            if table.key not in SEVERAL_TABLES:
+                break
+    if found:
+        ordered = newest_last(found, book, sheet_def)
+        parts = tuple(part for part, _ in ordered)
+        issues = [issue for _, part_issues in ordered for issue in part_issues]
+        if len(parts) > 1:
+            issues.append(several_note(table, parts))
+        return parts, issues
     empty = ParsedTable(table.key, order[0] if order else "", 0, {}, (), (), ())
     if table.optional:
-        return empty, []
+        return (empty,), []
     expected = "、".join(f.title for f in table.fields if f.required)
     issue = Issue(
         "table.missing",
@@ -213,22 +239,32 @@ def _find_table(
         sheet=order[0] if order else "",
         field=table.title,
     )
-    return empty, [issue]
+    return (empty,), [issue]
 
 
 def _header_row(grid: Grid, titles: dict[str, str], table: Table) -> int | None:
     """The 0-based row holding most of the table's column titles, including a key column."""
     needed = min(2, len(table.fields))
     best, best_score = None, 0
-    for r, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-        found = {
-            titles[t]
-            for t in (_norm_title(v) for v in row if isinstance(v, str) and v)
-            if t in titles
-        }
-        if len(found) > best_score and found & set(table.key_fields):
+    keys = set(table.key_fields)
+    for r, texts in enumerate(_row_texts(grid)):
+        if texts.isdisjoint(titles):
+            continue
+        found = {titles[t] for t in texts if t in titles}
+        if len(found) > best_score and found & keys:
             best, best_score = r, len(found)
     return best if best_score >= needed else None
+
+
+def _row_texts(grid: Grid) -> list[frozenset[str]]:
+    """The normalised texts of each of the sheet's top rows, made once per sheet: every table
+    of every template looks for its header row in them."""
+    if grid.row_texts is None:
+        grid.row_texts = [
+            frozenset(_norm_title(v) for v in row if isinstance(v, str) and v)
+            for row in grid.rows[:HEADER_SCAN_ROWS]
+        ]
+    return grid.row_texts
 
 
 def _read_table(
@@ -258,6 +294,7 @@ def _read_table(
     first, last = _data_area(table, sheet_def, grid, header, columns)
     rows, hidden_rows = _table_rows(grid, columns, first, last)
     issues += grid.merge_notes(first, last, columns, table)
+    issues += grid.formula_notes(first, last, columns, table)
     if hidden_rows:
         issues.append(_hidden_note(grid.name, hidden_rows))
     parsed = ParsedTable(
@@ -346,7 +383,7 @@ def _data_area(
         keys = [_at(row, c, filled, r) for c in key_cols]
         if any(isinstance(v, str) and _norm_title(v) in boundary for v in keys):
             break
-        if any(v is not None and v != "" for v in keys):
+        if any(v is not None and v != "" for v in keys) or grid.has_formula(r, key_cols):
             last = r
     return first, last
 
@@ -392,22 +429,7 @@ def _titles(field: Field) -> frozenset[str]:
     return frozenset(_norm_title(t) for t in (field.title, *field.aliases))
 
 
-def _read_marker(archive: zipfile.ZipFile) -> tuple[str, int | None] | None:
-    """The template kind and version our generator stores as custom document properties."""
-    if "docProps/custom.xml" not in archive.namelist():
-        return None
-    props: dict[str, str] = {}
-    for prop in ElementTree.fromstring(archive.read("docProps/custom.xml")):
-        value = next(iter(prop), None)
-        props[prop.get("name", "")] = (value.text or "").strip() if value is not None else ""
-    kind = props.get(MARKER_KIND)
-    if not kind:
-        return None
-    version = props.get(MARKER_VERSION, "")
-    return kind, int(version) if version.isdigit() else None
-
-
-def _kind_from_structure(sheets: SheetReader, visible: list[str]) -> str:
+def _kind_from_structure(sheets: Book, visible: list[str]) -> str:
     """No marker (a workbook made from scratch): pick the template whose sheets or tables it has."""
     by_sheets = {kind: sum(s.name in visible for s in d.sheets) for kind, d in TEMPLATES.items()}
     best = max(by_sheets.values())

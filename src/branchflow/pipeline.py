@@ -219,7 +219,7 @@ def _check(
     if incoming.problem is not None:
         return None, (incoming.problem,), "unknown"
     try:
-        parsed = read_workbook(incoming.data)
+        parsed = read_workbook(incoming.data, incoming.fmt)
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
         return None, (intake.damaged(),), "unknown"
     misplaced = _misplaced(parsed, incoming.folder, settings)

@@ -1,20 +1,15 @@
-"""A workbook's sheets as parse reads them: calamine's values as a grid, merged ranges, and the
-hidden rows (which calamine does not report) from the worksheet XML.
+"""A sheet as parse reads it: calamine's values as a grid, merged ranges, and what calamine does
+not report (hidden rows, formulas without a cached value), found by readers/ before loading.
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
-from collections.abc import Callable, Iterator
-from functools import partial
-from typing import IO, Any
-
-from defusedxml import ElementTree
-from python_calamine import CalamineWorkbook
+from typing import Any
 
 from branchflow.templates.definitions import Table
 from branchflow.validate.issues import Issue, cell_address
+
+FORMULA_NO_VALUE = "cell.formula_no_value"
 
 
 def blank_to_none(value: Any) -> Any:
@@ -32,20 +27,16 @@ class Grid:
         rows: list[tuple[Any, ...]],
         merges: list[Any],
         blanks: frozenset[str] = frozenset(),
-        find_hidden: Callable[[], frozenset[int]] = frozenset,
+        hidden: frozenset[int] = frozenset(),
+        formulas: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         self.name = name
         self.rows = rows  # empty cells are None
         self.merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merges or ()]
         self.blanks = blanks  # the sheet's whitespace-only strings (blank to a reader)
-        self._find_hidden = find_hidden
-        self._hidden: frozenset[int] | None = None
-
-    @property
-    def hidden(self) -> frozenset[int]:
-        if self._hidden is None:
-            self._hidden = self._find_hidden()
-        return self._hidden
+        self.hidden = hidden  # 0-based rows
+        self.formulas = formulas  # 0-based (row, col): a formula without a computed value
+        self.row_texts: list[frozenset[str]] | None = None  # parse's header search, made once
 
     def merge_end_col(self, r: int, c: int) -> int:
         return next((c1 for r0, c0, _, c1 in self.merges if (r0, c0) == (r, c)), c)
@@ -84,34 +75,32 @@ class Grid:
             )
         return notes
 
+    def has_formula(self, r: int, cols: list[int]) -> bool:
+        return bool(self.formulas) and any((r, c) in self.formulas for c in cols)
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-
-
-def hidden_rows(part: IO[bytes]) -> frozenset[int]:
-    """0-based indexes of rows marked hidden in a worksheet part (calamine does not report them),
-    read a megabyte at a time: a 100k-row sheet is over 50 MB of XML."""
-    hidden: set[int] = set()
-    tail = b""
-    while chunk := part.read(1 << 20):
-        data = tail + chunk
-        cut = data.rfind(b"<")  # a tag cut in two is finished by the next chunk
-        data, tail = (data[:cut], data[cut:]) if cut > 0 else (b"", data)
-        hidden.update(_hidden_in(data))
-    hidden.update(_hidden_in(tail))
-    return frozenset(hidden)
+    def formula_notes(
+        self, first: int, last: int, columns: dict[str, int], table: Table
+    ) -> list[Issue]:
+        """A formula whose result the file does not hold (written by a program, never opened in
+        Excel) reads as empty: say so at its cell, an error where the field is required."""
+        by_col = {c: table.field(k) for k, c in columns.items()}
+        return [
+            _formula_note(self, r, c, by_col[c].title, by_col[c].required)
+            for r, c in sorted(self.formulas)
+            if c in by_col and first <= r <= last
+        ]
 
 
-def _hidden_in(xml: bytes) -> Iterator[int]:
-    if b'hidden="' not in xml or not _HIDDEN.search(xml):  # find() first: a regex is slower
-        return
-    for match in _ROW_TAG.finditer(xml):
-        attrs = match.group(1)
-        number = _ROW_NUMBER.search(attrs)
-        if number and _HIDDEN.search(attrs):
-            yield int(number.group(1)) - 1
+def _formula_note(grid: Grid, r: int, c: int, title: str, required: bool) -> Issue:
+    return Issue(
+        FORMULA_NO_VALUE,
+        f"这里是公式，但文件里没有保存公式的计算结果（常见于由软件导出的文件），读不到“{title}”的值："
+        "请用 Excel 或 WPS 打开这个文件，保存后再放入",
+        sheet=grid.name,
+        cell=cell_address(r + 1, c + 1),
+        field=title,
+        severity="error" if required else "warning",
+    )
 
 
 def load_rows(sheet: Any) -> tuple[list[tuple[Any, ...]], frozenset[str]]:
@@ -129,53 +118,3 @@ def load_rows(sheet: Any) -> tuple[list[tuple[Any, ...]], frozenset[str]]:
     ]
     blanks = frozenset(s for s in same if s and not s.strip())
     return rows, blanks
-
-
-class SheetReader:
-    """Load a sheet's grid only when something looks in it."""
-
-    def __init__(self, book: CalamineWorkbook, archive: zipfile.ZipFile, parts: dict[str, str]):
-        self._book = book
-        self._archive = archive
-        self._parts = parts
-        self._grids: dict[str, Grid] = {}
-
-    def grid(self, name: str) -> Grid:
-        if name not in self._grids:
-            sheet = self._book.get_sheet_by_name(name)
-            rows, blanks = load_rows(sheet)
-            merges = sheet.merged_cell_ranges or []
-            del sheet  # calamine's copy of the sheet, as big again as the Python one: free it now
-            hidden = partial(self._hidden_rows, self._parts.get(name))
-            self._grids[name] = Grid(name, rows, merges, blanks, hidden)
-        return self._grids[name]
-
-    def _hidden_rows(self, part: str | None) -> frozenset[int]:
-        if not part or part not in self._archive.namelist():
-            return frozenset()
-        with self._archive.open(part) as stream:
-            return hidden_rows(stream)
-
-
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its worksheet part inside the zip (for the hidden-row scan)."""
-    names = set(archive.namelist())
-    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return {}
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {
-        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG_REL}Relationship")
-    }
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    parts = {}
-    for sheet in book.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        parts[sheet.get("name", "")] = (
-            target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        )
-    return parts

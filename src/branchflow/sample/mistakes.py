@@ -11,7 +11,9 @@ from branchflow.config import Settings
 from branchflow.sample.fill import Drop, Filling, fill_template
 from branchflow.sample.people import SampleCompany
 
-OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+# 苏州分中心's list saved by an old Excel as .xls (97-2003): read like any workbook. Made once by
+# LibreOffice from a filled template (tests/data/formats/make_fixtures.py).
+OLD_XLS = Path(__file__).parent / "苏州客户登记表-2003.xls"
 
 
 Blank = Callable[[Settings, str, str], Path]
@@ -63,8 +65,8 @@ def _bad_then_fixed(
 
 
 def _wrong_files(branch: str) -> Iterator[Drop]:
-    """An old .xls, a macro workbook, and Excel's lock file while someone has a file open."""
-    yield Drop(datetime(2026, 11, 10, 14, 0), branch, "客户登记表(旧).xls", OLE_HEADER)
+    """An old .xls (accepted), a macro workbook, and Excel's lock file while a file is open."""
+    yield Drop(datetime(2026, 11, 10, 14, 0), branch, "客户登记表(旧).xls", OLD_XLS.read_bytes())
     macro = _zip(
         {
             "[Content_Types].xml": b"<Types/>",

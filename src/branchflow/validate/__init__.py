@@ -14,6 +14,7 @@ from branchflow.validate.checks import TABLE_CHECKS, TableRun, normalise_rows
 from branchflow.validate.codes import make_issue
 from branchflow.validate.header import check_header
 from branchflow.validate.issues import Issue
+from branchflow.validate.several import newest_wins, without_formula_blanks
 
 if TYPE_CHECKING:  # parse imports validate.issues: importing parse here at runtime would cycle
     from branchflow.parse import ParsedWorkbook
@@ -54,15 +55,17 @@ def _validate(parsed: ParsedWorkbook, context: ValidationContext) -> ValidatedBa
     found = list(check_header(parsed, template, context, values))
     tables: dict[str, tuple[Record, ...]] = {}
     for table in template.tables:
-        parsed_table = parsed.tables.get(table.key)
-        if parsed_table is None:  # parse has reported the missing sheet or table
-            tables[table.key] = ()
-            continue
-        run = TableRun(table, parsed_table, context, period=values.get("period"))
-        found.extend(normalise_rows(run))
-        for check in TABLE_CHECKS:
-            found.extend(check(run))
-        tables[table.key] = run.records()
+        parts: list[tuple[Record, ...]] = []
+        for parsed_table in parsed.tables_of(table.key):  # one per sheet, oldest first
+            run = TableRun(table, parsed_table, context, period=values.get("period"))
+            found.extend(normalise_rows(run))
+            for check in TABLE_CHECKS:
+                found.extend(check(run))
+            parts.append(run.records())
+        records, notes = newest_wins(table, parts)
+        tables[table.key] = records
+        found.extend(notes)
+    found = without_formula_blanks(found, parsed.issues)
     order = {name: index for index, name in enumerate(s.name for s in template.sheets)}
     found.sort(key=lambda issue: _position(issue, order))
     return ValidatedBatch(
