@@ -16,6 +16,7 @@ SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
 RECEIPTS_DIR = "回执"
 BLANKS_DIR = "空白模板"
 RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR})
+MERCHANT_PHONE_CHOICES = ("landline", "masked", "full")
 GUIDE_FILE = "使用说明.txt"  # our instructions in every drop folder; never read as a drop
 
 
@@ -74,6 +75,9 @@ class Settings:
     originals_dir: Path
     limits: Limits = field(default_factory=Limits)
     phone_display: str = "masked"
+    # merchants' 联系电话 in documents: "landline" (a business line shown, a mobile masked),
+    # "masked" (every number masked) or "full"
+    merchant_phone_display: str = "landline"
     scope_counties: tuple[str, ...] = ()
     now_override: datetime | None = None
     # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
@@ -186,6 +190,11 @@ def parse_settings(
             max_compression_ratio=float(intake.get("max_compression_ratio", 200)),
         ),
         phone_display=str(_table(raw, "reports").get("phone_display", "masked")),
+        merchant_phone_display=_choice(
+            _table(raw, "reports").get("merchant_phone_display", "landline"),
+            "reports.merchant_phone_display",
+            MERCHANT_PHONE_CHOICES,
+        ),
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
@@ -305,6 +314,13 @@ def _unique(names: list[str], what: str) -> None:
         if name in seen:
             raise ConfigError(f"{CONFIG_NAME}：{what} “{name}”重复")
         seen.add(name)
+
+
+def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        listed = "、".join(f'"{c}"' for c in choices)
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为 {listed} 之一")
+    return str(value)
 
 
 def _seconds(value: Any, where: str) -> float:

@@ -87,7 +87,7 @@ def test_monthly_summary_text_plan_and_merchants(rendered: Rendered) -> None:
         A_MERCHANT["name"],
         A_MERCHANT["business"],
         A_MERCHANT["contact"],
-        A_MERCHANT["phone"],
+        mask_phone(A_MERCHANT["phone"]),  # a personal mobile; a landline would be shown
     ]
     assert "四、下月工作计划（2026年12月）" in headings(doc)
 

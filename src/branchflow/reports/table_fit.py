@@ -1,0 +1,316 @@
+"""Size every table's columns from what the rendered cells hold, as Word's own autofit would if
+it could be trusted to: a phone, a date or a number never wraps, a short name (东莞分中心, 杨先生)
+stays on one line while there is room, a header may take two lines, and text columns share what
+is left of the page width. Runs on the rendered document, so HQ-edited templates get it too.
+
+Widths are counted in half-em units at the table's font size: a CJK (or full-width) character is
+two units, a narrow Latin character one, a wide one (%, M, W) one and a half.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from docx.document import Document as WordDocument
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+
+# A line that must never wrap: numbers, percentages, dates and times, phones (masked or not),
+# "5 / 26", "+12.5%", "2026-11-25 23:59", "0769-22334455".
+ATOMIC = re.compile(r"^[-+−]?[\d０-９][\d０-９.,:%/*＊\- +−—~–]*$|^[-—–]$")
+WIDE_LATIN = frozenset("%@MWmw")
+SHORT_TEXT = 16  # units: a text shorter than 8 CJK characters is kept on one line if it can be
+NARROW_TEXT = 4  # units: how far text may be squeezed when the page is too narrow for the rest
+CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right
+SLACK = 1  # unit per column, for rounding and bold
+DEFAULT_SIZE = 10.5  # points, when neither the paragraph nor its style says
+KEEP_WHOLE_ROWS = 12  # a table this short is kept on one page, with the heading above it
+KEEP_HEAD_ROWS = 3  # a longer one keeps its title row and the first rows with that heading
+OPTIONAL_COLUMNS = frozenset({"说明", "备注"})  # dropped when no row fills them in
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# The order the schema requires of these properties' children (Word rejects any other order).
+TABLE_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+    "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
+    "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription",
+)  # fmt: skip
+CELL_ORDER = (
+    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
+    "textDirection", "tcFitText", "vAlign", "hideMark",
+)  # fmt: skip
+
+
+def units(text: str) -> float:
+    """The width of one line of text in half-em units."""
+    width = 0.0
+    for char in text:
+        if unicodedata.east_asian_width(char) in "WF":
+            width += 2
+        elif char in WIDE_LATIN or char.isupper():
+            width += 1.5
+        else:
+            width += 1
+    return width
+
+
+@dataclass
+class _Column:
+    natural: float = 0.0  # the widest line: what the column takes when nothing is short of room
+    floor: float = 0.0  # below this something would wrap that must not
+    squeezed: float = 0.0  # the floor when the page is too narrow for every short text
+    text: bool = False  # holds wrapping text: it takes the room that is left
+
+
+def fit_tables(document: WordDocument) -> None:
+    """Drop empty optional columns, size every table to its content, keep heads with bodies."""
+    body = document.element.body
+    available = _text_width(body)
+    sizes = _style_sizes(document)
+    for table in list(body.iter(f"{_W}tbl")):
+        _drop_empty_optional_columns(table)
+        _size_columns(table, available, sizes)
+        _keep_together(table)
+
+
+# ── measuring ──────────────────────────────────────────────────────────────────────────────
+
+
+def _cell_lines(cell: BaseOxmlElement) -> list[str]:
+    lines: list[str] = []
+    for paragraph in cell.iterchildren(f"{_W}p"):
+        parts = [""]
+        for node in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr"):
+            if node.tag == f"{_W}t":
+                parts[-1] += node.text or ""
+            elif node.tag == f"{_W}tab":
+                parts[-1] += " "
+            else:
+                parts.append("")
+        lines += parts
+    return [line.strip() for line in lines]
+
+
+def _floors(line: str, header: bool) -> tuple[float, float, bool]:
+    """(floor, squeezed floor, wraps) of one line of a cell."""
+    if not line:
+        return 0.0, 0.0, False
+    if ATOMIC.match(line):
+        width = units(line)
+        return width, width, False
+    if header:
+        half = _header_floor(line)
+        return half, min(half, 2 * NARROW_TEXT), False
+    floor = squeezed = 0.0
+    wraps = False
+    for token in line.split():
+        width = units(token)
+        if ATOMIC.match(token):
+            floor, squeezed = max(floor, width), max(squeezed, width)
+        else:
+            wraps = wraps or width > SHORT_TEXT
+            floor = max(floor, min(width, SHORT_TEXT))
+            squeezed = max(squeezed, min(width, NARROW_TEXT))
+    return floor, squeezed, wraps or len(line.split()) > 1
+
+
+def _header_floor(line: str) -> float:
+    """A column title may take two lines: before a bracket, or in two halves."""
+    for bracket in ("（", "("):
+        if bracket in line.strip(bracket):
+            head, tail = line.split(bracket, 1)
+            return max(units(head), units(bracket + tail))
+    width = units(line)
+    return width if width <= 8 else math.ceil(width / 4) * 2
+
+
+def _columns(rows: Sequence[list[BaseOxmlElement]]) -> list[_Column]:
+    count = max(len(r) for r in rows)
+    columns = [_Column() for _ in range(count)]
+    for index, cells in enumerate(rows):
+        if len(cells) != count:
+            continue  # a row with merged cells: its cells do not map one to one
+        for column, cell in zip(columns, cells, strict=True):
+            for line in _cell_lines(cell):
+                floor, squeezed, wraps = _floors(line, header=index == 0)
+                column.natural = max(column.natural, units(line))
+                column.floor = max(column.floor, floor)
+                column.squeezed = max(column.squeezed, squeezed)
+                column.text = column.text or (wraps and index > 0)
+    return columns
+
+
+def _widths(columns: list[_Column], available: float) -> list[float]:
+    """Widths in units: natural widths when they fit (text columns take the rest), else text
+    columns shrink toward their floors, then toward their squeezed floors."""
+    natural = [c.natural + SLACK for c in columns]
+    if sum(natural) <= available:
+        return _spread(natural, columns, available - sum(natural))
+    for floors in ([c.floor for c in columns], [c.squeezed for c in columns]):
+        least = [f + SLACK for f in floors]
+        if sum(least) <= available:
+            room = available - sum(least)
+            want = [max(n - f, 0.0) for n, f in zip(natural, least, strict=True)]
+            share = room / sum(want) if sum(want) else 0.0
+            return [f + w * min(share, 1.0) for f, w in zip(least, want, strict=True)]
+    return [c.squeezed + SLACK for c in columns]  # wider than the page: nothing else to give
+
+
+def _spread(widths: list[float], columns: list[_Column], room: float) -> list[float]:
+    texts = [i for i, c in enumerate(columns) if c.text] or list(range(len(columns)))
+    weight = sum(widths[i] for i in texts)
+    return [w + (room * w / weight if i in texts else 0.0) for i, w in enumerate(widths)]
+
+
+# ── changing the table ─────────────────────────────────────────────────────────────────────
+
+
+def _rows(table: BaseOxmlElement) -> list[list[BaseOxmlElement]]:
+    return [list(row.iterchildren(f"{_W}tc")) for row in table.iterchildren(f"{_W}tr")]
+
+
+def _drop_empty_optional_columns(table: BaseOxmlElement) -> None:
+    rows = _rows(table)
+    if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
+        return
+    titles = ["".join(_cell_lines(c)) for c in rows[0]]
+    drop = [
+        i
+        for i, title in enumerate(titles)
+        if title in OPTIONAL_COLUMNS and not any("".join(_cell_lines(r[i])) for r in rows[1:])
+    ]
+    if not drop or len(drop) == len(titles):
+        return
+    grid = list(table.find(f"{_W}tblGrid").iterchildren(f"{_W}gridCol"))
+    for i in reversed(drop):
+        for row in rows:
+            row[i].getparent().remove(row[i])
+        if i < len(grid):
+            grid[i].getparent().remove(grid[i])
+
+
+def _size_columns(table: BaseOxmlElement, available: int, sizes: dict[str, float]) -> None:
+    rows = _rows(table)
+    if not rows or any(c.find(f"{_W}tbl") is not None for r in rows for c in r):
+        return  # a table inside a table: left as its author made it
+    unit = _font_size(table, sizes) * 10  # twips per half-em
+    columns = _columns(rows)
+    margin = CELL_MARGINS / unit
+    for column in columns:
+        column.natural += margin
+        column.floor += margin
+        column.squeezed += margin
+    twips = [round(w * unit) for w in _widths(columns, available / unit)]
+    _set_widths(table, rows, twips)
+
+
+def _set_widths(
+    table: BaseOxmlElement, rows: list[list[BaseOxmlElement]], twips: list[int]
+) -> None:
+    properties = table.find(f"{_W}tblPr")
+    set_child(properties, "tblW", TABLE_ORDER, w=str(sum(twips)), type="dxa")
+    set_child(properties, "tblLayout", TABLE_ORDER, type="fixed")
+    grid = table.find(f"{_W}tblGrid")
+    for col in list(grid):
+        grid.remove(col)
+    for width in twips:
+        grid.append(_element("gridCol", w=str(width)))
+    for cells in rows:
+        position = 0
+        for cell in cells:
+            span_element = cell.find(f"{_W}tcPr/{_W}gridSpan")
+            span = int(span_element.get(qn("w:val"))) if span_element is not None else 1
+            width = sum(twips[position : position + span])
+            position += span
+            cell_properties = cell.find(f"{_W}tcPr")
+            if cell_properties is None:
+                cell_properties = OxmlElement("w:tcPr")
+                cell.insert(0, cell_properties)
+            set_child(cell_properties, "tcW", CELL_ORDER, w=str(width), type="dxa")
+
+
+def _keep_together(table: BaseOxmlElement) -> None:
+    """Keep a short table whole, a long one's first rows, with the paragraph before it."""
+    rows = list(table.iterchildren(f"{_W}tr"))
+    keep = rows[:-1] if len(rows) <= KEEP_WHOLE_ROWS else rows[: KEEP_HEAD_ROWS + 1]
+    for row in keep:
+        for paragraph in row.iter(f"{_W}p"):
+            _keep_next(paragraph)
+    before = table.getprevious()
+    if before is not None and before.tag == f"{_W}p":
+        _keep_next(before)
+
+
+def _keep_next(paragraph: BaseOxmlElement) -> None:
+    properties = paragraph.find(f"{_W}pPr")
+    if properties is None:
+        properties = OxmlElement("w:pPr")
+        paragraph.insert(0, properties)
+    if properties.find(f"{_W}keepNext") is None:
+        style = properties.find(f"{_W}pStyle")
+        properties.insert(0 if style is None else 1, OxmlElement("w:keepNext"))
+
+
+# ── the page and the fonts ─────────────────────────────────────────────────────────────────
+
+
+def _text_width(body: BaseOxmlElement) -> int:
+    """Twips between the margins of the document's (last) section; A4 portrait by default."""
+    section = body.find(f"{_W}sectPr")
+    size = section.find(f"{_W}pgSz") if section is not None else None
+    margins = section.find(f"{_W}pgMar") if section is not None else None
+    if size is None or margins is None:
+        return 8844
+    page = int(size.get(qn("w:w")))
+    return page - int(margins.get(qn("w:left"), 0)) - int(margins.get(qn("w:right"), 0))
+
+
+def _style_sizes(document: WordDocument) -> dict[str, float]:
+    """Font size in points of each paragraph style that sets one (half-points in the XML)."""
+    sizes: dict[str, float] = {}
+    for style in document.styles.element.iterfind(qn("w:style")):
+        size = style.find(f"{_W}rPr/{_W}sz")
+        if size is not None:
+            sizes[style.get(qn("w:styleId"))] = int(size.get(qn("w:val"))) / 2
+    return sizes
+
+
+def _font_size(table: BaseOxmlElement, sizes: dict[str, float]) -> float:
+    """The largest font size a cell's text is set in (a run's own size, else its style's)."""
+    found = 0.0
+    for paragraph in _first_paragraphs(table):
+        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+        found = max(found, sizes.get(style.get(qn("w:val")), 0.0) if style is not None else 0.0)
+        for size in paragraph.iter(f"{_W}sz"):
+            found = max(found, int(size.get(qn("w:val"))) / 2)
+    return found or DEFAULT_SIZE
+
+
+def _first_paragraphs(table: BaseOxmlElement) -> Iterator[BaseOxmlElement]:
+    for row in list(table.iterchildren(f"{_W}tr"))[:3]:
+        yield from row.iter(f"{_W}p")
+
+
+def set_child(parent: BaseOxmlElement, tag: str, order: Sequence[str], **attrs: str) -> None:
+    """Put exactly one w:`tag` with `attrs` into `parent`, where the schema's `order` wants it."""
+    for old in parent.findall(f"{_W}{tag}"):
+        parent.remove(old)
+    later = {f"{_W}{t}" for t in order[order.index(tag) + 1 :]}
+    new = _element(tag, **attrs)
+    for index, child in enumerate(parent):
+        if child.tag in later:
+            parent.insert(index, new)
+            return
+    parent.append(new)
+
+
+def _element(tag: str, **attrs: str) -> BaseOxmlElement:
+    element = OxmlElement(f"w:{tag}")
+    for key, value in attrs.items():
+        element.set(qn(f"w:{key}"), value)
+    return element
