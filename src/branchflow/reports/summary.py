@@ -22,14 +22,13 @@ TEMPLATE = FILE = "月度工作总结-汇总.docx"
 MAIN_KPIS = (
     ("new", NEW),
     ("ab", AB),
-    ("events", "推介会场次"),
     ("visits_home", "邀约返乡到访"),
     ("units", "签约套数"),
     ("amount", "签约金额(万元)"),
 )
 PAIRED = (("new", NEW), ("ab", AB), ("towns", TOWNSHIPS), ("visits", FOLLOWUPS))
 RANK_NOTE = (
-    "综合完成率为上表六项指标完成率的平均值（未定目标的指标不计）；完成率低于 100% 的以红色标出；"
+    "综合完成率为上表五项指标完成率的平均值（未定目标的指标不计）；完成率低于 100% 的以红色标出；"
     "综合完成率相同的名次并列。"
 )
 

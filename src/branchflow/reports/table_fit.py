@@ -4,7 +4,7 @@ stays on one line while there is room, a header may take two lines, and text col
 is left of the page width. Runs on the rendered document, so HQ-edited templates get it too.
 
 Widths are counted in half-em units at the table's font size: a CJK (or full-width) character is
-two units, a narrow Latin character one, a wide one (%, M, W) one and a half.
+two units, a narrow Latin character one, a wide one (M, W, capitals) one and a half, % two.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 # A line that must never wrap: numbers, percentages, dates and times, phones (masked or not),
 # "5 / 26", "+12.5%", "2026-11-25 23:59", "0769-22334455".
 ATOMIC = re.compile(r"^[-+−]?[\d０-９][\d０-９.,:%/*＊\- +−—~–]*$|^[-—–]$")
-WIDE_LATIN = frozenset("%@MWmw")
+WIDE_LATIN = frozenset("@MWmw")
 SHORT_TEXT = 16  # units: a text shorter than 8 CJK characters is kept on one line if it can be
 NARROW_TEXT = 4  # units: how far text may be squeezed when the page is too narrow for the rest
-CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right
+CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right, when the table sets none
 SLACK = 1  # unit per column, for rounding and bold
 DEFAULT_SIZE = 10.5  # points, when neither the paragraph nor its style says
 KEEP_WHOLE_ROWS = 12  # a table this short is kept on one page, with the heading above it
@@ -51,6 +51,8 @@ def units(text: str) -> float:
     width = 0.0
     for char in text:
         if unicodedata.east_asian_width(char) in "WF":
+            width += 2
+        elif char == "%":
             width += 2
         elif char in WIDE_LATIN or char.isupper():
             width += 1.5
@@ -200,7 +202,7 @@ def _size_columns(table: BaseOxmlElement, available: int, sizes: dict[str, float
         return  # a table inside a table: left as its author made it
     unit = _font_size(table, sizes) * 10  # twips per half-em
     columns = _columns(rows)
-    margin = CELL_MARGINS / unit
+    margin = _cell_margins(table) / unit
     for column in columns:
         column.natural += margin
         column.floor += margin
@@ -268,6 +270,18 @@ def _text_width(body: BaseOxmlElement) -> int:
         return 8844
     page = int(size.get(qn("w:w")))
     return page - int(margins.get(qn("w:left"), 0)) - int(margins.get(qn("w:right"), 0))
+
+
+def _cell_margins(table: BaseOxmlElement) -> int:
+    """Twips of a cell's left and right margins together, as the table sets them."""
+    margins = table.find(f"{_W}tblPr/{_W}tblCellMar")
+    if margins is None:
+        return CELL_MARGINS
+    total = 0
+    for sides in (("left", "start"), ("right", "end")):
+        side = next((m for s in sides if (m := margins.find(f"{_W}{s}")) is not None), None)
+        total += int(side.get(qn("w:w"), 108)) if side is not None else 108
+    return total
 
 
 def _style_sizes(document: WordDocument) -> dict[str, float]:

@@ -34,6 +34,7 @@ PORTRAIT_MARGINS = (Mm(37), Mm(35), Mm(28), Mm(26))
 LANDSCAPE_MARGINS = (Mm(25), Mm(22), Mm(25), Mm(25))
 TABLE_TEXT, TABLE_HEAD, NOTICE, NOTE, FIGURE = "表格文字", "表头", "缺报提示", "说明", "图表"
 CAPTION = "图题"
+CELL_SIDE_MARGIN = 85  # twips, left and right of a table cell's text
 ALIGN = {
     "l": WD_ALIGN_PARAGRAPH.LEFT,
     "c": WD_ALIGN_PARAGRAPH.CENTER,
@@ -329,6 +330,14 @@ def _table_layout(table: Table, widths_mm: Sequence[float]) -> None:
     tblpr = tbl.tblPr
     set_child(tblpr, "tblW", TABLE_ORDER, w=str(int(sum(widths_mm) * 56.7)), type="dxa")
     set_child(tblpr, "tblLayout", TABLE_ORDER, type="fixed")
+    margins = _el("w:tblCellMar")  # 0.15 cm beside the text (Word's 0.19 cm wastes a wide table)
+    for side in ("left", "right"):
+        margins.append(_el(f"w:{side}", w=str(CELL_SIDE_MARGIN), type="dxa"))
+    for old in tblpr.findall(qn("w:tblCellMar")):
+        tblpr.remove(old)
+    later = {qn("w:tblLook"), qn("w:tblCaption"), qn("w:tblDescription")}
+    spot = next((i for i, child in enumerate(tblpr) if child.tag in later), len(tblpr))
+    tblpr.insert(spot, margins)
     grid = tbl.tblGrid
     for col, width in zip(grid.iterfind(qn("w:gridCol")), widths_mm, strict=True):
         col.set(qn("w:w"), str(int(width * 56.7)))
