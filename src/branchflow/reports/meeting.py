@@ -105,7 +105,7 @@ def _due_row(settings: Settings, lead: Lead, as_of: date | None = None) -> dict[
         "grade": lead.grade or blocks.DASH,
         "home": f"{c.get('county') or ''}{c.get('township') or ''}" or blocks.DASH,
         "project": blocks.text(c.get("project")),
-        "last": f"{blocks.day(last['date'])} {blocks.text(last.get('method'), '')}"
+        "last": f"{blocks.day(last['date'])}\n{blocks.text(last.get('method'), '')}"
         if last
         else blocks.DASH,
         "next": blocks.day(lead.next_date),

@@ -59,9 +59,10 @@ def _signing(branches: Sequence[BranchMonth]) -> str:
     text = f"已报送的分中心合计签约 {blocks.num(units)} 套、{blocks.num(amount)} 万元"
     if target:
         text += f"，完成目标的 {blocks.rate(amount, target)}"
-    previous = [blocks.reported(b.previous, AMOUNT) for b in filed]
-    if all(p is not None for p in previous) and sum(p or 0.0 for p in previous):
-        text += f"，环比 {blocks.change(amount, sum(p or 0.0 for p in previous))}"
+    previous = [p for b in filed if (p := blocks.reported(b.previous, AMOUNT)) is not None]
+    before = sum(previous, 0.0)
+    if len(previous) == len(filed) and before:
+        text += f"，环比 {blocks.change(amount, before)}"
     short = [b for b in filed if (b.rate(AMOUNT) or 1) < 1]
     if short:
         names = "、".join(f"{b.branch}（{blocks.percent(b.rate(AMOUNT))}）" for b in short)

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docx.document import Document as WordDocument
 from docx.oxml import OxmlElement
@@ -27,7 +27,7 @@ WIDE_LATIN = frozenset("@MWmw")
 SHORT_TEXT = 16  # units: a text shorter than 8 CJK characters is kept on one line if it can be
 NARROW_TEXT = 4  # units: how far text may be squeezed when the page is too narrow for the rest
 CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right, when the table sets none
-SLACK = 1  # unit per column, for rounding and bold
+SLACK = 0.6  # unit per column, for rounding and bold figures
 DEFAULT_SIZE = 10.5  # points, when neither the paragraph nor its style says
 KEEP_WHOLE_ROWS = 12  # a table this short is kept on one page, with the heading above it
 KEEP_HEAD_ROWS = 3  # a longer one keeps its title row and the first rows with that heading
@@ -50,9 +50,7 @@ def units(text: str) -> float:
     """The width of one line of text in half-em units."""
     width = 0.0
     for char in text:
-        if unicodedata.east_asian_width(char) in "WF":
-            width += 2
-        elif char == "%":
+        if unicodedata.east_asian_width(char) in "WF" or char == "%":
             width += 2
         elif char in WIDE_LATIN or char.isupper():
             width += 1.5
@@ -61,11 +59,15 @@ def units(text: str) -> float:
     return width
 
 
+# How far a column may shrink, tier by tier, when the page is too narrow for every line: the
+# widest a text run may keep unbroken, and the most lines a column title may take.
+TIERS = ((SHORT_TEXT, 2), (8, 3), (NARROW_TEXT, 4))
+
+
 @dataclass
 class _Column:
     natural: float = 0.0  # the widest line: what the column takes when nothing is short of room
-    floor: float = 0.0  # below this something would wrap that must not
-    squeezed: float = 0.0  # the floor when the page is too narrow for every short text
+    floors: list[float] = field(default_factory=lambda: [0.0] * len(TIERS))  # least, per tier
     text: bool = False  # holds wrapping text: it takes the room that is left
 
 
@@ -98,37 +100,33 @@ def _cell_lines(cell: BaseOxmlElement) -> list[str]:
     return [line.strip() for line in lines]
 
 
-def _floors(line: str, header: bool) -> tuple[float, float, bool]:
-    """(floor, squeezed floor, wraps) of one line of a cell."""
-    if not line:
-        return 0.0, 0.0, False
-    if ATOMIC.match(line):
-        width = units(line)
-        return width, width, False
+def _floors(line: str, header: bool) -> tuple[list[float], bool]:
+    """The least width of one line of a cell at each tier, and whether the line wraps as text.
+
+    A number, a date or a phone never breaks, at any tier; neither does a short line of text
+    (东莞分中心, 2026-10-18 电话) while the tier allows it."""
+    width = units(line)
+    if not line or ATOMIC.match(line):
+        return [width] * len(TIERS), False
     if header:
-        half = _header_floor(line)
-        return half, min(half, 2 * NARROW_TEXT), False
-    floor = squeezed = 0.0
-    wraps = False
-    for token in line.split():
-        width = units(token)
-        if ATOMIC.match(token):
-            floor, squeezed = max(floor, width), max(squeezed, width)
-        else:
-            wraps = wraps or width > SHORT_TEXT
-            floor = max(floor, min(width, SHORT_TEXT))
-            squeezed = max(squeezed, min(width, NARROW_TEXT))
-    return floor, squeezed, wraps or len(line.split()) > 1
+        return [_header_floor(line, lines) for _, lines in TIERS], False
+    tokens = line.split()
+    atomic = max((units(t) for t in tokens if ATOMIC.match(t)), default=0.0)
+    longest = max(units(t) for t in tokens)
+    floors = [max(atomic, width if width <= keep else min(longest, keep)) for keep, _ in TIERS]
+    return floors, width > SHORT_TEXT
 
 
-def _header_floor(line: str) -> float:
-    """A column title may take two lines: before a bracket, or in two halves."""
+def _header_floor(line: str, lines: int) -> float:
+    """A column title may take `lines` lines: split before a bracket, or into even parts."""
+    width = units(line)
     for bracket in ("（", "("):
         if bracket in line.strip(bracket):
             head, tail = line.split(bracket, 1)
             return max(units(head), units(bracket + tail))
-    width = units(line)
-    return width if width <= 8 else math.ceil(width / 4) * 2
+    if width <= 8:
+        return width
+    return math.ceil(width / lines / 2) * 2
 
 
 def _columns(rows: Sequence[list[BaseOxmlElement]]) -> list[_Column]:
@@ -139,28 +137,28 @@ def _columns(rows: Sequence[list[BaseOxmlElement]]) -> list[_Column]:
             continue  # a row with merged cells: its cells do not map one to one
         for column, cell in zip(columns, cells, strict=True):
             for line in _cell_lines(cell):
-                floor, squeezed, wraps = _floors(line, header=index == 0)
+                floors, wraps = _floors(line, header=index == 0)
                 column.natural = max(column.natural, units(line))
-                column.floor = max(column.floor, floor)
-                column.squeezed = max(column.squeezed, squeezed)
+                column.floors = [max(a, b) for a, b in zip(column.floors, floors, strict=True)]
                 column.text = column.text or (wraps and index > 0)
     return columns
 
 
-def _widths(columns: list[_Column], available: float) -> list[float]:
-    """Widths in units: natural widths when they fit (text columns take the rest), else text
-    columns shrink toward their floors, then toward their squeezed floors."""
-    natural = [c.natural + SLACK for c in columns]
+def _widths(columns: list[_Column], available: float, extra: float) -> list[float]:
+    """Widths in units: natural widths when they fit (text columns take the rest), else each
+    column shrinks toward its floor of the first tier whose floors fit, as far as needed.
+    `extra` is what every column needs beyond its text (margins, rounding)."""
+    natural = [c.natural + extra for c in columns]
     if sum(natural) <= available:
         return _spread(natural, columns, available - sum(natural))
-    for floors in ([c.floor for c in columns], [c.squeezed for c in columns]):
-        least = [f + SLACK for f in floors]
+    for tier in range(len(TIERS)):
+        least = [c.floors[tier] + extra for c in columns]
         if sum(least) <= available:
             room = available - sum(least)
             want = [max(n - f, 0.0) for n, f in zip(natural, least, strict=True)]
             share = room / sum(want) if sum(want) else 0.0
             return [f + w * min(share, 1.0) for f, w in zip(least, want, strict=True)]
-    return [c.squeezed + SLACK for c in columns]  # wider than the page: nothing else to give
+    return [c.floors[-1] + extra for c in columns]  # wider than the page: nothing else to give
 
 
 def _spread(widths: list[float], columns: list[_Column], room: float) -> list[float]:
@@ -201,13 +199,8 @@ def _size_columns(table: BaseOxmlElement, available: int, sizes: dict[str, float
     if not rows or any(c.find(f"{_W}tbl") is not None for r in rows for c in r):
         return  # a table inside a table: left as its author made it
     unit = _font_size(table, sizes) * 10  # twips per half-em
-    columns = _columns(rows)
-    margin = _cell_margins(table) / unit
-    for column in columns:
-        column.natural += margin
-        column.floor += margin
-        column.squeezed += margin
-    twips = [round(w * unit) for w in _widths(columns, available / unit)]
+    extra = _cell_margins(table) / unit + SLACK
+    twips = [round(w * unit) for w in _widths(_columns(rows), available / unit, extra)]
     _set_widths(table, rows, twips)
 
 
