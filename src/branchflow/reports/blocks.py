@@ -188,6 +188,16 @@ def target_rows(report: ReportData | None) -> list[dict[str, str]]:
     return [{"name": r["kpi"], "target": num(r.get("target"))} for r in rows if r.get("target")]
 
 
+def target_pairs(targets: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Targets two to a row (a table half as long): name, target, name, target."""
+    half = (len(targets) + 1) // 2
+    right = [*targets[half:], {"name": "", "target": ""}]
+    return [
+        {"name": a["name"], "target": a["target"], "name2": b["name"], "target2": b["target"]}
+        for a, b in zip(targets[:half], right, strict=False)
+    ]
+
+
 def merchant_rows(settings: Settings, report: ReportData | None) -> list[dict[str, str]]:
     rows = report.tables.get("merchants", ()) if report else ()
     return [
@@ -216,6 +226,7 @@ def monthly_block(
         "kpis": kpi_rows(report),
         "sections": text_sections(report, MONTHLY_TEXTS),
         "targets": target_rows(report),
+        "target_pairs": target_pairs(target_rows(report)),
         "plan": plan_rows(report),
         "merchants": merchant_rows(settings, report),
     }
@@ -256,8 +267,13 @@ def plan_tables(b: TemplateBuilder, prefix: str = "", month: str = "下月") -> 
     under `prefix`); `month` is what the reader calls that month (下月, or 本月 at its 例会)."""
     b.tag(f"if {prefix}targets")
     b.table(
-        [Col("指标", "{{ t.name }}", 60), Col(f"{month}目标", "{{ t.target }}", 30, "c")],
-        f"t in {prefix}targets",
+        [
+            Col("指标", "{{ t.name }}", 45),
+            Col(f"{month}目标", "{{ t.target }}", 25, "c"),
+            Col("指标", "{{ t.name2 }}", 45),
+            Col(f"{month}目标", "{{ t.target2 }}", 25, "c"),
+        ],
+        f"t in {prefix}target_pairs",
     )
     b.tag("endif")
     b.tag(f"if {prefix}plan")

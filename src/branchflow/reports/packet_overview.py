@@ -102,7 +102,7 @@ def _plan_row(
     return {
         "branch": branch,
         "state": _filed(report),
-        "items": "、".join(items) + more if items else blocks.DASH,
+        "plan_items": "、".join(items) + more if items else blocks.DASH,
         "new": blocks.num(targets.get(NEW)),
         "units": blocks.num(targets.get(UNITS)),
         "amount": blocks.num(targets.get(AMOUNT)),
@@ -216,11 +216,11 @@ _TABLES = (
         "月度工作总结：目标完成",
         [
             Col("月报", "{{r c.state }}", 14, "c"),
-            Col("新增登记客户完成率", "{{r c.new }}", 22, "c"),
+            Col("新增登记客户\n完成率", "{{r c.new }}", 22, "c"),
             Col("签约套数", "{{ c.units }}", 16, "c"),
-            Col("签约金额(万元)", "{{ c.amount }}", 20, "c"),
-            Col("签约金额完成率", "{{r c.amount_rate }}", 20, "c"),
-            Col("综合完成率", "{{r c.overall }}", 20, "c"),
+            Col("签约金额\n(万元)", "{{ c.amount }}", 20, "c"),
+            Col("签约金额\n完成率", "{{r c.amount_rate }}", 20, "c"),
+            Col("综合\n完成率", "{{r c.overall }}", 20, "c"),
         ],
     ),
     (
@@ -228,10 +228,10 @@ _TABLES = (
         "下月工作计划：目标与主要事项",
         [
             Col("月报", "{{r c.state }}", 14, "c"),
-            Col("新增登记客户目标", "{{ c.new }}", 20, "c"),
-            Col("签约套数目标", "{{ c.units }}", 18, "c"),
-            Col("签约金额目标(万元)", "{{ c.amount }}", 22, "c"),
-            Col("主要工作事项", "{{ c.items }}", 60),
+            Col("新增登记\n客户目标", "{{ c.new }}", 20, "c"),
+            Col("签约套数\n目标", "{{ c.units }}", 18, "c"),
+            Col("签约金额\n目标(万元)", "{{ c.amount }}", 22, "c"),
+            Col("主要工作事项", "{{ c.plan_items }}", 60),
         ],
     ),
     (
@@ -249,7 +249,7 @@ _TABLES = (
         "weekly",
         "营销活动：本月各周",
         [
-            Col("周报（已报/应报）", "{{r c.weeks }}", 24, "c"),
+            Col("周报\n已报/应报", "{{r c.weeks }}", 24, "c"),
             Col("活动场次", "{{ c.events }}", 18, "c"),
             Col("参与人次", "{{ c.participants }}", 18, "c"),
             Col("现场新增登记", "{{ c.registrations }}", 22, "c"),
@@ -268,8 +268,8 @@ _TABLES = (
         "archive_changes",
         "客户档案：本月变动",
         [
-            Col("本月新登记客户", "{{ c.new }}", 24, "c"),
-            Col("资料有变动的客户", "{{ c.changed }}", 26, "c"),
+            Col("本月新登记\n客户", "{{ c.new }}", 24, "c"),
+            Col("资料有变动\n的客户", "{{ c.changed }}", 26, "c"),
             Col("变动项数", "{{ c.fields }}", 18, "c"),
             Col("本月跟进人次", "{{ c.visits }}", 22, "c"),
         ],

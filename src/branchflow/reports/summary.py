@@ -238,8 +238,8 @@ def template() -> bytes:
         [
             Col("排名", "{{ r.rank }}", 10, "c"),
             Col("分中心", "{{ r.branch }}", 22),
-            *(Col(kpi, f"{{{{r r.{key} }}}}", 17, "c") for key, kpi in MAIN_KPIS),
-            Col("综合完成率", "{{r r.overall }}", 18, "c"),
+            *(Col(_title(kpi), f"{{{{r r.{key} }}}}", 17, "c") for key, kpi in MAIN_KPIS),
+            Col("综合\n完成率", "{{r r.overall }}", 18, "c"),
         ],
         "r in ranking",
     )
@@ -285,6 +285,15 @@ def template() -> bytes:
     b.text("本月尚无分中心报送月度工作总结。")
     b.tag("endif")
     return b.save()
+
+
+def _title(kpi: str) -> str:
+    """A KPI as a narrow column's title: two lines, broken before a bracket or after four
+    characters (新增登记/客户, 签约金额/(万元)), not wherever the column width falls."""
+    head, bracket, tail = kpi.partition("(")
+    if bracket:
+        return f"{head}\n({tail}"
+    return f"{kpi[:4]}\n{kpi[4:]}" if len(kpi) > 4 else kpi
 
 
 def _checks(b: TemplateBuilder) -> None:

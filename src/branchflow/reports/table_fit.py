@@ -4,7 +4,9 @@ stays on one line while there is room, a header may take two lines, and text col
 is left of the page width. Runs on the rendered document, so HQ-edited templates get it too.
 
 Widths are counted in half-em units at the table's font size: a CJK (or full-width) character is
-two units, a narrow Latin character one, a wide one (M, W, capitals) one and a half, % two.
+two units, a narrow Latin character one, a wide one (M, W, capitals) one and a half, % two. The
+characters East Asian typography sets either way (– — · ㎡ “ ”) count two: the documents' runs
+ask for the East-Asian font first, which sets them full-width.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 # "5 / 26", "+12.5%", "2026-11-25 23:59", "0769-22334455".
 ATOMIC = re.compile(r"^[-+−]?[\d０-９][\d０-９.,:%/*＊\- +−—~–]*$|^[-—–]$")
 WIDE_LATIN = frozenset("@MWmw")
-SHORT_TEXT = 16  # units: a text shorter than 8 CJK characters is kept on one line if it can be
+SHORT_TEXT = 16  # units: a text of up to 8 CJK characters is kept on one line if it can be
 NARROW_TEXT = 4  # units: how far text may be squeezed when the page is too narrow for the rest
 CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right, when the table sets none
 SLACK = 0.6  # unit per column, for rounding and bold figures
@@ -50,7 +52,7 @@ def units(text: str) -> float:
     """The width of one line of text in half-em units."""
     width = 0.0
     for char in text:
-        if unicodedata.east_asian_width(char) in "WF" or char == "%":
+        if unicodedata.east_asian_width(char) in "WFA" or char == "%":
             width += 2
         elif char in WIDE_LATIN or char.isupper():
             width += 1.5
@@ -59,9 +61,17 @@ def units(text: str) -> float:
     return width
 
 
-# How far a column may shrink, tier by tier, when the page is too narrow for every line: the
-# widest a text run may keep unbroken, and the most lines a column title may take.
-TIERS = ((SHORT_TEXT, 2), (8, 3), (NARROW_TEXT, 4))
+# How far columns shrink, tier by tier, when the page is too narrow for every line: a line of
+# text up to `whole` units stays unbroken, a longer one may wrap down to `long` units, a column
+# title may take `lines` lines. Long text gives way first; short names (东莞分中心) last.
+TIERS = (
+    (22, 22, 2),
+    (SHORT_TEXT, SHORT_TEXT, 2),
+    (SHORT_TEXT, 8, 2),
+    (SHORT_TEXT, NARROW_TEXT, 3),
+    (8, NARROW_TEXT, 3),
+    (NARROW_TEXT, NARROW_TEXT, 4),
+)
 
 
 @dataclass
@@ -109,11 +119,13 @@ def _floors(line: str, header: bool) -> tuple[list[float], bool]:
     if not line or ATOMIC.match(line):
         return [width] * len(TIERS), False
     if header:
-        return [_header_floor(line, lines) for _, lines in TIERS], False
+        return [_header_floor(line, lines) for _, _, lines in TIERS], False
     tokens = line.split()
     atomic = max((units(t) for t in tokens if ATOMIC.match(t)), default=0.0)
     longest = max(units(t) for t in tokens)
-    floors = [max(atomic, width if width <= keep else min(longest, keep)) for keep, _ in TIERS]
+    floors = [
+        max(atomic, width if width <= whole else min(longest, long)) for whole, long, _ in TIERS
+    ]
     return floors, width > SHORT_TEXT
 
 
