@@ -78,6 +78,7 @@ def _drops(settings: Settings) -> Iterator[Drop]:
     projects = settings.project_names
     for index, branch in enumerate(settings.branches):
         company = SampleCompany(seed=index + 1, projects=projects, staff=STAFF)
+        yield _september(settings, index, company)
         customers: list[dict[str, Any]] = []
         for year, month in MONTHS:
             yield from _branch_month(settings, index, branch.city, company, customers, year, month)
@@ -218,22 +219,49 @@ def _monthly(
 
 
 def _plan(settings: Settings, plan_month: date) -> list[dict[str, Any]]:
+    """Next month's work items, as a branch plans them in the month before."""
+    first, second = story.PLANS.get(plan_month.month, story.PLANS[11])
     return [
         {
-            "item": "返乡置业推介会",
-            "detail": "联合项目营销部在工业园举办推介会，邀约 A/B 类客户",
+            "item": first[0],
+            "detail": first[1],
             "owner": STAFF[0],
             "due": plan_month,
             "involves": "市场策划部/" + settings.project_names[0],
         },
         {
-            "item": "老业主回访",
-            "detail": "回访本市场老业主，收集老带新线索",
+            "item": second[0],
+            "detail": second[1],
             "owner": STAFF[2],
             "due": plan_month + timedelta(days=10),
             "involves": "客户服务部",
         },
     ]
+
+
+def _september(settings: Settings, index: int, company: SampleCompany) -> Drop:
+    """The month before the archive starts: only its report, which planned October's work."""
+    branch = settings.branches[index].name
+    goal = story.targets(index, 9)
+    counted = {k: round(goal[k] * company.rng.uniform(0.85, 1.1)) for k in story.ARCHIVE_KPIS}
+    events = [{"participants": company.rng.randrange(50, 90)} for _ in range(3)]
+    filling = Filling(
+        "monthly",
+        {
+            "branch": branch,
+            "reporter": STAFF[0],
+            "period": "2026-09",
+            "main_work": "本月在工业园和老乡会开展推介，为国庆返乡看房做准备。",
+            **story.concerns(index, 9),
+        },
+        {
+            "kpis": story.results(company.rng, index, 9, counted, events, 1),
+            "targets": [{"kpi": k, "target": t} for k, t in story.targets(index, 10).items()],
+            "plan": _plan(settings, date(2026, 10, 10)),
+        },
+    )
+    data = fill_template(_blank(settings, branch, "monthly"), filling)
+    return Drop(_at(date(2026, 9, 25), 15), branch, "9月总结及下月计划.xlsx", data)
 
 
 def _market(settings: Settings, index: int, city: str, year: int, month: int) -> Drop:
