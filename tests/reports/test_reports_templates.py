@@ -156,13 +156,15 @@ def test_phones_in_full_and_routing_from_config(tmp_path: Path) -> None:
          {"customers": B_CUSTOMERS}))  # fmt: skip
     with Archive.open(settings) as archive:
         ingest(settings, archive)
-    written = render_period(settings, period="2026-11", week=None, notes=lambda _: None)
+    notes: list[str] = []
+    written = render_period(settings, period="2026-11", week=None, notes=notes.append)
     names = {p.name for p in written}
     assert "部门资料包-档案核查组.docx" in names
     assert not any(n.startswith("部门资料包-销售管理部") for n in names)
     packet = open_doc(settings.reports_dir / "2026-11" / "部门资料包-档案核查组.docx")
-    assert headings(packet) == ["一、撞单记录"]
-    assert any("no_such_kind" in p for p in paragraphs(packet))
+    assert headings(packet) == ["一、各分中心对比", "二、撞单记录"]
+    assert not any("no_such_kind" in p for p in paragraphs(packet))  # not the department's concern
+    assert any("“档案核查组”的 receives 含有无法识别的“no_such_kind”" in n for n in notes)
     assert rows_of(table_with(packet, "发现日期"))[0][1] == "13800138001"
     leads = open_doc(settings.reports_dir / "2026-11" / f"项目客户清单-{MEIJIANG}.docx")
     assert "13800138001" in all_text(leads) and "138****8001" not in all_text(leads)

@@ -31,8 +31,10 @@ NARROW_TEXT = 4  # units: how far text may be squeezed when the page is too narr
 CELL_MARGINS = 216  # twips: Word's default 0.19 cm left and right, when the table sets none
 SLACK = 0.6  # unit per column, for rounding and bold figures
 DEFAULT_SIZE = 10.5  # points, when neither the paragraph nor its style says
-KEEP_WHOLE_ROWS = 12  # a table this short is kept on one page, with the heading above it
-KEEP_HEAD_ROWS = 3  # a longer one keeps its title row and the first rows with that heading
+KEEP_WHOLE_LINES = 16  # a table this short is kept on one page, with the heading above it
+KEEP_HEAD_LINES = 5  # a longer one keeps its title row and first lines with that heading
+LEAD_INS = 4  # headings and notes kept with the table below them, at most
+LEAD_IN_STYLES = ("Title", "Subtitle", "Heading", "说明")  # names (prefixes) of such styles
 OPTIONAL_COLUMNS = frozenset({"说明", "备注"})  # dropped when no row fills them in
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -86,10 +88,15 @@ def fit_tables(document: WordDocument) -> None:
     body = document.element.body
     available = _text_width(body)
     sizes = _style_sizes(document)
+    lead_ins = {
+        style.style_id
+        for style in document.styles
+        if style.name and style.name.startswith(LEAD_IN_STYLES)
+    }
     for table in list(body.iter(f"{_W}tbl")):
         _drop_empty_optional_columns(table)
         _size_columns(table, available, sizes)
-        _keep_together(table)
+        _keep_together(table, lead_ins)
 
 
 # ── measuring ──────────────────────────────────────────────────────────────────────────────
@@ -241,16 +248,33 @@ def _set_widths(
             set_child(cell_properties, "tcW", CELL_ORDER, w=str(width), type="dxa")
 
 
-def _keep_together(table: BaseOxmlElement) -> None:
-    """Keep a short table whole, a long one's first rows, with the paragraph before it."""
+def _keep_together(table: BaseOxmlElement, lead_ins: set[str]) -> None:
+    """Keep a short table whole, a long one's title row and first lines, with the headings and
+    notes just above it (so no heading is left at a page foot with a row or two)."""
     rows = list(table.iterchildren(f"{_W}tr"))
-    keep = rows[:-1] if len(rows) <= KEEP_WHOLE_ROWS else rows[: KEEP_HEAD_ROWS + 1]
+    heights = [
+        max((len(_cell_lines(c)) for c in row.iterchildren(f"{_W}tc")), default=1) for row in rows
+    ]
+    if sum(heights) <= KEEP_WHOLE_LINES:
+        keep = rows[:-1]
+    else:
+        count, lines = 0, 0
+        while count < len(rows) - 1 and lines < KEEP_HEAD_LINES:
+            lines += heights[count]
+            count += 1
+        keep = rows[:count]
     for row in keep:
         for paragraph in row.iter(f"{_W}p"):
             _keep_next(paragraph)
     before = table.getprevious()
-    if before is not None and before.tag == f"{_W}p":
+    for _ in range(LEAD_INS):
+        if before is None or before.tag != f"{_W}p":
+            break
         _keep_next(before)
+        style = before.find(f"{_W}pPr/{_W}pStyle")
+        before = before.getprevious()
+        if style is None or style.get(qn("w:val")) not in lead_ins:
+            break  # body text: it leads into this table only as the last paragraph before it
 
 
 def _keep_next(paragraph: BaseOxmlElement) -> None:

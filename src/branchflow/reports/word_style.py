@@ -168,7 +168,7 @@ LOOKS: dict[str, _Look] = {
     TABLE_TEXT: _Look(FANGSONG, 10.5, line=1.0),
     TABLE_HEAD: _Look(HEITI, 10.5, latin=HEITI, align="c", line=1.0),
     NOTICE: _Look(FANGSONG, 14, bold=True, before=2, after=2, indent=True, color="C00000"),
-    NOTE: _Look(KAITI, 10.5, latin=KAITI, after=4, line=1.0, color="595959", keep=True),
+    NOTE: _Look(KAITI, 10.5, latin=KAITI, after=4, line=1.0, color="595959"),
     FIGURE: _Look(FANGSONG, 10.5, align="c", before=6, line=None, keep=True),
     CAPTION: _Look(HEITI, 10.5, latin=HEITI, align="c", after=6, line=1.0),
 }
