@@ -34,7 +34,8 @@ DEFAULT_SIZE = 10.5  # points, when neither the paragraph nor its style says
 KEEP_WHOLE_LINES = 16  # a table this short is kept on one page, with the heading above it
 KEEP_HEAD_LINES = 5  # a longer one keeps its title row and first lines with that heading
 LEAD_INS = 4  # headings and notes kept with the table below them, at most
-LEAD_IN_STYLES = ("Title", "Subtitle", "Heading", "说明")  # names (prefixes) of such styles
+NOTE_STYLE = "说明"
+LEAD_IN_STYLES = ("Title", "Subtitle", "Heading", NOTE_STYLE)  # names (prefixes) of such styles
 OPTIONAL_COLUMNS = frozenset({"说明", "备注"})  # dropped when no row fills them in
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -93,10 +94,12 @@ def fit_tables(document: WordDocument) -> None:
         for style in document.styles
         if style.name and style.name.startswith(LEAD_IN_STYLES)
     }
+    notes = {s.style_id for s in document.styles if s.name == NOTE_STYLE}
     for table in list(body.iter(f"{_W}tbl")):
         _drop_empty_optional_columns(table)
         _size_columns(table, available, sizes)
         _keep_together(table, lead_ins)
+    _keep_notes_with_their_text(body, notes, lead_ins - notes)
 
 
 # ── measuring ──────────────────────────────────────────────────────────────────────────────
@@ -275,6 +278,18 @@ def _keep_together(table: BaseOxmlElement, lead_ins: set[str]) -> None:
         before = before.getprevious()
         if style is None or style.get(qn("w:val")) not in lead_ins:
             break  # body text: it leads into this table only as the last paragraph before it
+
+
+def _keep_notes_with_their_text(body: BaseOxmlElement, notes: set[str], heads: set[str]) -> None:
+    """A note right under a heading (an activity's place and numbers, a table's legend) is
+    part of that heading: keep it with what follows too."""
+    previous: str | None = None
+    for child in body.iterchildren():
+        style = child.find(f"{_W}pPr/{_W}pStyle") if child.tag == f"{_W}p" else None
+        current = style.get(qn("w:val")) if style is not None else None
+        if current in notes and previous in heads:
+            _keep_next(child)
+        previous = current if child.tag == f"{_W}p" else None
 
 
 def _keep_next(paragraph: BaseOxmlElement) -> None:

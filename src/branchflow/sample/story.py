@@ -86,7 +86,7 @@ INDUSTRIES = {
 
 
 def concerns(index: int, month: int) -> dict[str, str]:
-    problems, causes, support = CONCERNS[(index + month) % len(CONCERNS)]
+    problems, causes, support = CONCERNS[index % len(CONCERNS)]  # a branch's own, every month
     return {"problems": problems, "causes": causes, "support": support}
 
 
