@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from docx.document import Document as WordDocument
 from docx.oxml import OxmlElement
@@ -39,6 +40,7 @@ LEAD_IN_STYLES = ("Title", "Subtitle", "Heading", NOTE_STYLE)  # names (prefixes
 OPTIONAL_COLUMNS = frozenset({"说明", "备注"})  # dropped when no row fills them in
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_TBL, _TR, _TC, _P = f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}p"
 # The order the schema requires of these properties' children (Word rejects any other order).
 TABLE_ORDER = (
     "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
@@ -51,6 +53,7 @@ CELL_ORDER = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=8192)
 def units(text: str) -> float:
     """The width of one line of text in half-em units."""
     width = 0.0
@@ -88,18 +91,37 @@ def fit_tables(document: WordDocument) -> None:
     """Drop empty optional columns, size every table to its content, keep heads with bodies."""
     body = document.element.body
     available = _text_width(body)
-    sizes = _style_sizes(document)
-    lead_ins = {
-        style.style_id
-        for style in document.styles
-        if style.name and style.name.startswith(LEAD_IN_STYLES)
-    }
-    notes = {s.style_id for s in document.styles if s.name == NOTE_STYLE}
-    for table in list(body.iter(f"{_W}tbl")):
-        _drop_empty_optional_columns(table)
-        _size_columns(table, available, sizes)
-        _keep_together(table, lead_ins)
-    _keep_notes_with_their_text(body, notes, lead_ins - notes)
+    styles = _Styles(document.styles.element)
+    for table in list(body.iter(_TBL)):
+        rows = _rows(table)
+        if not rows:
+            continue
+        lines = [[_cell_lines(cell) for cell in row] for row in rows]
+        _drop_empty_optional_columns(table, rows, lines)
+        _size_columns(table, rows, lines, available, styles.sizes)
+        _keep_together(table, rows, lines, styles.lead_ins)
+    _keep_notes_with_their_text(body, styles.notes, styles.lead_ins - styles.notes)
+
+
+class _Styles:
+    """What the document's paragraph styles say, read once: font sizes in points, and which
+    styles lead into what follows them (headings, notes)."""
+
+    def __init__(self, element: BaseOxmlElement) -> None:
+        self.sizes: dict[str, float] = {}
+        self.lead_ins: set[str] = set()
+        self.notes: set[str] = set()
+        for style in element.iterfind(f"{_W}style"):
+            key = style.get(f"{_W}styleId")
+            name_element = style.find(f"{_W}name")
+            name = name_element.get(f"{_W}val", "") if name_element is not None else ""
+            size = style.find(f"{_W}rPr/{_W}sz")
+            if size is not None:
+                self.sizes[key] = int(size.get(f"{_W}val")) / 2
+            if name.lower().startswith(tuple(n.lower() for n in LEAD_IN_STYLES)):
+                self.lead_ins.add(key)
+            if name == NOTE_STYLE:
+                self.notes.add(key)
 
 
 # ── measuring ──────────────────────────────────────────────────────────────────────────────
@@ -151,14 +173,14 @@ def _header_floor(line: str, lines: int) -> float:
     return math.ceil(width / lines / 2) * 2
 
 
-def _columns(rows: Sequence[list[BaseOxmlElement]]) -> list[_Column]:
-    count = max(len(r) for r in rows)
+def _columns(lines: Sequence[list[list[str]]]) -> list[_Column]:
+    count = max(len(r) for r in lines)
     columns = [_Column() for _ in range(count)]
-    for index, cells in enumerate(rows):
+    for index, cells in enumerate(lines):
         if len(cells) != count:
             continue  # a row with merged cells: its cells do not map one to one
         for column, cell in zip(columns, cells, strict=True):
-            for line in _cell_lines(cell):
+            for line in cell:
                 floors, wraps = _floors(line, header=index == 0)
                 column.natural = max(column.natural, units(line))
                 column.floors = [max(a, b) for a, b in zip(column.floors, floors, strict=True)]
@@ -193,36 +215,44 @@ def _spread(widths: list[float], columns: list[_Column], room: float) -> list[fl
 
 
 def _rows(table: BaseOxmlElement) -> list[list[BaseOxmlElement]]:
-    return [list(row.iterchildren(f"{_W}tc")) for row in table.iterchildren(f"{_W}tr")]
+    return [list(row.iterchildren(_TC)) for row in table.iterchildren(_TR)]
 
 
-def _drop_empty_optional_columns(table: BaseOxmlElement) -> None:
-    rows = _rows(table)
+def _drop_empty_optional_columns(
+    table: BaseOxmlElement, rows: list[list[BaseOxmlElement]], lines: list[list[list[str]]]
+) -> None:
+    """Drop (in place, from the table and from `rows` / `lines`) a 说明 column nobody filled."""
     if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
         return
-    titles = ["".join(_cell_lines(c)) for c in rows[0]]
+    titles = ["".join(cell) for cell in lines[0]]
     drop = [
         i
         for i, title in enumerate(titles)
-        if title in OPTIONAL_COLUMNS and not any("".join(_cell_lines(r[i])) for r in rows[1:])
+        if title in OPTIONAL_COLUMNS and not any("".join(r[i]) for r in lines[1:])
     ]
     if not drop or len(drop) == len(titles):
         return
     grid = list(table.find(f"{_W}tblGrid").iterchildren(f"{_W}gridCol"))
     for i in reversed(drop):
-        for row in rows:
+        for row, row_lines in zip(rows, lines, strict=True):
             row[i].getparent().remove(row[i])
+            del row[i], row_lines[i]
         if i < len(grid):
             grid[i].getparent().remove(grid[i])
 
 
-def _size_columns(table: BaseOxmlElement, available: int, sizes: dict[str, float]) -> None:
-    rows = _rows(table)
-    if not rows or any(c.find(f"{_W}tbl") is not None for r in rows for c in r):
+def _size_columns(
+    table: BaseOxmlElement,
+    rows: list[list[BaseOxmlElement]],
+    lines: list[list[list[str]]],
+    available: int,
+    sizes: dict[str, float],
+) -> None:
+    if any(c.find(_TBL) is not None for r in rows for c in r):
         return  # a table inside a table: left as its author made it
     unit = _font_size(table, sizes) * 10  # twips per half-em
     extra = _cell_margins(table) / unit + SLACK
-    twips = [round(w * unit) for w in _widths(_columns(rows), available / unit, extra)]
+    twips = [round(w * unit) for w in _widths(_columns(lines), available / unit, extra)]
     _set_widths(table, rows, twips)
 
 
@@ -241,42 +271,50 @@ def _set_widths(
         position = 0
         for cell in cells:
             span_element = cell.find(f"{_W}tcPr/{_W}gridSpan")
-            span = int(span_element.get(qn("w:val"))) if span_element is not None else 1
-            width = sum(twips[position : position + span])
+            span = int(span_element.get(f"{_W}val")) if span_element is not None else 1
+            cell_width = str(sum(twips[position : position + span]))
             position += span
+            found = cell.find(f"{_W}tcPr/{_W}tcW")
+            if found is not None:  # the usual case: set in place, the quickest way
+                found.attrib.clear()
+                found.set(f"{_W}w", cell_width)
+                found.set(f"{_W}type", "dxa")
+                continue
             cell_properties = cell.find(f"{_W}tcPr")
             if cell_properties is None:
                 cell_properties = OxmlElement("w:tcPr")
                 cell.insert(0, cell_properties)
-            set_child(cell_properties, "tcW", CELL_ORDER, w=str(width), type="dxa")
+            set_child(cell_properties, "tcW", CELL_ORDER, w=cell_width, type="dxa")
 
 
-def _keep_together(table: BaseOxmlElement, lead_ins: set[str]) -> None:
+def _keep_together(
+    table: BaseOxmlElement,
+    rows: list[list[BaseOxmlElement]],
+    lines: list[list[list[str]]],
+    lead_ins: set[str],
+) -> None:
     """Keep a short table whole, a long one's title row and first lines, with the headings and
     notes just above it (so no heading is left at a page foot with a row or two)."""
-    rows = list(table.iterchildren(f"{_W}tr"))
-    heights = [
-        max((len(_cell_lines(c)) for c in row.iterchildren(f"{_W}tc")), default=1) for row in rows
-    ]
+    heights = [max((len(cell) for cell in row), default=1) for row in lines]
     if sum(heights) <= KEEP_WHOLE_LINES:
-        keep = rows[:-1]
+        count = len(rows) - 1
     else:
-        count, lines = 0, 0
-        while count < len(rows) - 1 and lines < KEEP_HEAD_LINES:
-            lines += heights[count]
+        count, height = 0, 0
+        while count < len(rows) - 1 and height < KEEP_HEAD_LINES:
+            height += heights[count]
             count += 1
-        keep = rows[:count]
-    for row in keep:
-        for paragraph in row.iter(f"{_W}p"):
-            _keep_next(paragraph)
+    for row in rows[:count]:
+        for cell in row:
+            for paragraph in cell.iter(_P):
+                _keep_next(paragraph)
     before = table.getprevious()
     for _ in range(LEAD_INS):
-        if before is None or before.tag != f"{_W}p":
+        if before is None or before.tag != _P:
             break
         _keep_next(before)
         style = before.find(f"{_W}pPr/{_W}pStyle")
         before = before.getprevious()
-        if style is None or style.get(qn("w:val")) not in lead_ins:
+        if style is None or style.get(f"{_W}val") not in lead_ins:
             break  # body text: it leads into this table only as the last paragraph before it
 
 
@@ -326,16 +364,6 @@ def _cell_margins(table: BaseOxmlElement) -> int:
         side = next((m for s in sides if (m := margins.find(f"{_W}{s}")) is not None), None)
         total += int(side.get(qn("w:w"), 108)) if side is not None else 108
     return total
-
-
-def _style_sizes(document: WordDocument) -> dict[str, float]:
-    """Font size in points of each paragraph style that sets one (half-points in the XML)."""
-    sizes: dict[str, float] = {}
-    for style in document.styles.element.iterfind(qn("w:style")):
-        size = style.find(f"{_W}rPr/{_W}sz")
-        if size is not None:
-            sizes[style.get(qn("w:styleId"))] = int(size.get(qn("w:val"))) / 2
-    return sizes
 
 
 def _font_size(table: BaseOxmlElement, sizes: dict[str, float]) -> float:
