@@ -154,8 +154,12 @@ def properties(settings: Settings, job: Job, now: datetime) -> DocProperties:
 def load_templates(settings: Settings, notes: Notes) -> dict[str, bytes]:
     """The workspace's Word templates; any missing one is restored from the built-in design."""
     folder = settings.templates_dir / WORD_DIR
+    missing = {name for name in BUILDERS if not (folder / name).exists()}
     for path in install_word_templates(folder):
-        notes(f"已补齐缺少的 Word 模板 {path}")
+        if path.name in missing:
+            notes(f"已补齐缺少的 Word 模板 {path}")
+        else:
+            notes(f"Word 模板 {path} 未经修改，已更新为新版内置样式")
     try:
         return {name: (folder / name).read_bytes() for name in BUILDERS}
     except OSError as exc:
