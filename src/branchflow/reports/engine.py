@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from branchflow.errors import BranchflowError
 from branchflow.reports.charts import Chart
-from branchflow.reports.table_fit import fit_tables
+from branchflow.reports.table_fit import Styles, fit_tables
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Notes = Callable[[str], None]
@@ -118,12 +118,24 @@ def render_docx(
     """
     document = _WordTemplate(io.BytesIO(template))
     document.render(_bind(context, document), jinja_env=env or _SHARED)
-    fit_tables(document.docx)
+    fit_tables(document.docx, _styles(template, document.docx))
     if properties is not None:
         _set_properties(document.docx, properties)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+_STYLES: dict[bytes, Styles] = {}
+
+
+def _styles(template: bytes, document: Any) -> Styles:
+    """A template's styles, read from its first document (every document of a family)."""
+    if template not in _STYLES:
+        if len(_STYLES) >= 16:
+            _STYLES.clear()
+        _STYLES[template] = Styles(document)
+    return _STYLES[template]
 
 
 def _set_properties(document: Any, properties: DocProperties) -> None:

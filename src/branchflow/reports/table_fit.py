@@ -22,6 +22,7 @@ from docx.document import Document as WordDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml import etree
 
 # A line that must never wrap: numbers, percentages, dates and times, phones (masked or not),
 # "5 / 26", "+12.5%", "2026-11-25 23:59", "0769-22334455".
@@ -41,6 +42,8 @@ OPTIONAL_COLUMNS = frozenset({"说明", "备注"})  # dropped when no row fills 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TBL, _TR, _TC, _P = f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}p"
+_TCPR, _TCW, _GRIDSPAN = f"{_W}tcPr", f"{_W}tcW", f"{_W}gridSpan"
+_PPR, _PSTYLE, _KEEPNEXT = f"{_W}pPr", f"{_W}pStyle", f"{_W}keepNext"
 # The order the schema requires of these properties' children (Word rejects any other order).
 TABLE_ORDER = (
     "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
@@ -87,27 +90,34 @@ class _Column:
     text: bool = False  # holds wrapping text: it takes the room that is left
 
 
-def fit_tables(document: WordDocument) -> None:
-    """Drop empty optional columns, size every table to its content, keep heads with bodies."""
+def fit_tables(document: WordDocument, styles: Styles | None = None) -> None:
+    """Drop empty optional columns, size every table to its content, keep heads with bodies.
+    `styles`: the document's `Styles`, when the caller has them from an earlier document made
+    from the same template."""
     body = document.element.body
     available = _text_width(body)
-    styles = _Styles(document.styles.element)
+    styles = styles or Styles(document)
     for table in list(body.iter(_TBL)):
         rows = _rows(table)
         if not rows:
             continue
-        lines = [[_cell_lines(cell) for cell in row] for row in rows]
+        if table.find(f".//{_TBL}") is not None:
+            continue  # a table inside a table: left as its author made it
+        lines = _table_lines(table, rows)
+        if lines is None:
+            continue  # content controls or the like around cells: left as its author made it
         _drop_empty_optional_columns(table, rows, lines)
         _size_columns(table, rows, lines, available, styles.sizes)
         _keep_together(table, rows, lines, styles.lead_ins)
     _keep_notes_with_their_text(body, styles.notes, styles.lead_ins - styles.notes)
 
 
-class _Styles:
+class Styles:
     """What the document's paragraph styles say, read once: font sizes in points, and which
     styles lead into what follows them (headings, notes)."""
 
-    def __init__(self, element: BaseOxmlElement) -> None:
+    def __init__(self, document: WordDocument) -> None:
+        element = document.styles.element
         self.sizes: dict[str, float] = {}
         self.lead_ins: set[str] = set()
         self.notes: set[str] = set()
@@ -127,37 +137,62 @@ class _Styles:
 # ── measuring ──────────────────────────────────────────────────────────────────────────────
 
 
-def _cell_lines(cell: BaseOxmlElement) -> list[str]:
-    lines: list[str] = []
-    for paragraph in cell.iterchildren(f"{_W}p"):
-        parts = [""]
-        for node in paragraph.iter(f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr"):
-            if node.tag == f"{_W}t":
-                parts[-1] += node.text or ""
-            elif node.tag == f"{_W}tab":
-                parts[-1] += " "
-            else:
-                parts.append("")
-        lines += parts
-    return [line.strip() for line in lines]
+# A table's text in one pass of libxslt (walking its elements from Python costs four times as
+# much): paragraphs and line breaks end lines, U+E000 ends a cell, U+E001 a row.
+_CELL_END, _ROW_END = "\ue000", "\ue001"
+_TEXT = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:w="{_W[1:-1]}">
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="text()"/>
+<xsl:template match="w:t"><xsl:value-of select="."/></xsl:template>
+<xsl:template match="w:br|w:cr"><xsl:text>&#10;</xsl:text></xsl:template>
+<xsl:template match="w:tab"><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="w:p"><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
+<xsl:template match="w:tc"><xsl:apply-templates/><xsl:text>&#xE000;</xsl:text></xsl:template>
+<xsl:template match="w:tr"><xsl:apply-templates/><xsl:text>&#xE001;</xsl:text></xsl:template>
+</xsl:stylesheet>"""
+    )
+)
 
 
-def _floors(line: str, header: bool) -> tuple[list[float], bool]:
+def _table_lines(
+    table: BaseOxmlElement, rows: list[list[BaseOxmlElement]]
+) -> list[list[list[str]]] | None:
+    """Each cell's text, one string per line; None if the text does not map one to one onto
+    the table's rows and cells."""
+    text = str(_TEXT(table))
+    found = [
+        [_lines(cell) for cell in row.split(_CELL_END)[:-1]] for row in text.split(_ROW_END)[:-1]
+    ]
+    return found if [len(r) for r in found] == [len(r) for r in rows] else None
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.strip() for line in text.split("\n")]
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()  # after the last paragraph's end
+    return lines
+
+
+@lru_cache(maxsize=8192)
+def _floors(line: str, header: bool) -> tuple[tuple[float, ...], bool]:
     """The least width of one line of a cell at each tier, and whether the line wraps as text.
 
     A number, a date or a phone never breaks, at any tier; neither does a short line of text
     (东莞分中心, 2026-10-18 电话) while the tier allows it."""
     width = units(line)
     if not line or ATOMIC.match(line):
-        return [width] * len(TIERS), False
+        return (width,) * len(TIERS), False
     if header:
-        return [_header_floor(line, lines) for _, _, lines in TIERS], False
+        return tuple(_header_floor(line, lines) for _, _, lines in TIERS), False
     tokens = line.split()
     atomic = max((units(t) for t in tokens if ATOMIC.match(t)), default=0.0)
     longest = max(units(t) for t in tokens)
-    floors = [
+    floors = tuple(
         max(atomic, width if width <= whole else min(longest, long)) for whole, long, _ in TIERS
-    ]
+    )
     return floors, width > SHORT_TEXT
 
 
@@ -248,8 +283,6 @@ def _size_columns(
     available: int,
     sizes: dict[str, float],
 ) -> None:
-    if any(c.find(_TBL) is not None for r in rows for c in r):
-        return  # a table inside a table: left as its author made it
     unit = _font_size(table, sizes) * 10  # twips per half-em
     extra = _cell_margins(table) / unit + SLACK
     twips = [round(w * unit) for w in _widths(_columns(lines), available / unit, extra)]
@@ -267,24 +300,50 @@ def _set_widths(
         grid.remove(col)
     for width in twips:
         grid.append(_element("gridCol", w=str(width)))
+    if _set_cell_widths_quickly(table, rows, twips):
+        return
     for cells in rows:
         position = 0
         for cell in cells:
-            span_element = cell.find(f"{_W}tcPr/{_W}gridSpan")
-            span = int(span_element.get(f"{_W}val")) if span_element is not None else 1
+            span, found = 1, None
+            properties = cell[0] if len(cell) and cell[0].tag == _TCPR else None
+            for child in properties if properties is not None else ():
+                if child.tag == _GRIDSPAN:
+                    span = int(child.get(f"{_W}val", 1))
+                elif child.tag == _TCW:
+                    found = child
             cell_width = str(sum(twips[position : position + span]))
             position += span
-            found = cell.find(f"{_W}tcPr/{_W}tcW")
             if found is not None:  # the usual case: set in place, the quickest way
                 found.attrib.clear()
                 found.set(f"{_W}w", cell_width)
                 found.set(f"{_W}type", "dxa")
                 continue
-            cell_properties = cell.find(f"{_W}tcPr")
-            if cell_properties is None:
-                cell_properties = OxmlElement("w:tcPr")
-                cell.insert(0, cell_properties)
-            set_child(cell_properties, "tcW", CELL_ORDER, w=cell_width, type="dxa")
+            if properties is None:
+                properties = cell.makeelement(_TCPR, {})
+                cell.insert(0, properties)
+            set_child(properties, "tcW", CELL_ORDER, w=cell_width, type="dxa")
+
+
+_CELL_WIDTHS = etree.XPath("./w:tr/w:tc/w:tcPr/w:tcW", namespaces={"w": _W[1:-1]})
+
+
+def _set_cell_widths_quickly(
+    table: BaseOxmlElement, rows: list[list[BaseOxmlElement]], twips: list[int]
+) -> bool:
+    """The usual table — no merged cells, a width on every cell — in one XPath query."""
+    if table.find(f".//{_GRIDSPAN}") is not None:
+        return False
+    found = _CELL_WIDTHS(table)
+    count = len(twips)
+    if len(found) != sum(len(r) for r in rows) or any(len(r) != count for r in rows):
+        return False
+    widths = [str(w) for w in twips]
+    for index, element in enumerate(found):
+        element.attrib.clear()
+        element.set(f"{_W}w", widths[index % count])
+        element.set(f"{_W}type", "dxa")
+    return True
 
 
 def _keep_together(
@@ -331,13 +390,13 @@ def _keep_notes_with_their_text(body: BaseOxmlElement, notes: set[str], heads: s
 
 
 def _keep_next(paragraph: BaseOxmlElement) -> None:
-    properties = paragraph.find(f"{_W}pPr")
+    properties = paragraph[0] if len(paragraph) and paragraph[0].tag == _PPR else None
     if properties is None:
-        properties = OxmlElement("w:pPr")
+        properties = paragraph.makeelement(_PPR, {})
         paragraph.insert(0, properties)
-    if properties.find(f"{_W}keepNext") is None:
-        style = properties.find(f"{_W}pStyle")
-        properties.insert(0 if style is None else 1, OxmlElement("w:keepNext"))
+    if properties.find(_KEEPNEXT) is None:
+        first_is_style = len(properties) and properties[0].tag == _PSTYLE
+        properties.insert(1 if first_is_style else 0, properties.makeelement(_KEEPNEXT, {}))
 
 
 # ── the page and the fonts ─────────────────────────────────────────────────────────────────
