@@ -25,7 +25,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from branchflow.errors import BranchflowError
 from branchflow.reports.charts import Chart
-from branchflow.reports.table_fit import Styles, fit_tables
+from branchflow.reports.page_flow import Styles
+from branchflow.reports.table_fit import fit_tables
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Notes = Callable[[str], None]
