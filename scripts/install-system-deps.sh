@@ -52,7 +52,6 @@ if [ $want_fandol -eq 1 ]; then
   echo "installing FandolFang (仿宋) from Debian's texlive-lang-chinese"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
-  chmod 755 "$work"   # apt's download user must be able to write here
   if (cd "$work" && apt-get download -qq texlive-lang-chinese >/dev/null 2>&1); then
     dpkg-deb --fsys-tarfile "$work"/texlive-lang-chinese_*.deb \
       | tar -x -C "$work" --wildcards '*/fandol/FandolFang-Regular.otf' '*/fandol/COPYING.gz' '*/fandol/README'
