@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test lint format bench clean-demo
 
 # The environment: Python packages exactly as pinned (with hashes) in requirements.lock.
-$(STAMP): requirements.lock pyproject.toml scripts/install-system-deps.sh
+$(STAMP): requirements.lock pyproject.toml scripts/install-system-deps.sh scripts/fontconfig/65-branchflow-zh-office-fonts.conf
 	bash scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock

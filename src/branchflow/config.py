@@ -22,6 +22,7 @@ RECEIPTS_DIR = "回执"
 BLANKS_DIR = "空白模板"
 DISTRIBUTION_DIR = "下发"  # what HQ sends a branch (inbox/<分中心>/下发/<YYYY-MM>/); never input
 RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR, DISTRIBUTION_DIR})
+MERCHANT_PHONE_CHOICES = ("landline", "masked", "full")
 GUIDE_FILE = "使用说明.txt"  # our instructions in every drop folder; never read as a drop
 
 
@@ -91,6 +92,9 @@ class Settings:
     originals_dir: Path
     limits: Limits = field(default_factory=Limits)
     phone_display: str = "masked"
+    # merchants' 联系电话 in documents: "landline" (a business line shown, a mobile masked),
+    # "masked" (every number masked) or "full"
+    merchant_phone_display: str = "landline"
     scope_counties: tuple[str, ...] = ()
     now_override: datetime | None = None
     # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
@@ -237,6 +241,11 @@ def parse_settings(
             max_compression_ratio=float(intake.get("max_compression_ratio", 200)),
         ),
         phone_display=str(_table(raw, "reports").get("phone_display", "masked")),
+        merchant_phone_display=_choice(
+            _table(raw, "reports").get("merchant_phone_display", "landline"),
+            "reports.merchant_phone_display",
+            MERCHANT_PHONE_CHOICES,
+        ),
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),
@@ -490,6 +499,13 @@ def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为 true 或 false")
     return value
+
+
+def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        listed = "、".join(f'"{c}"' for c in choices)
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为 {listed} 之一")
+    return str(value)
 
 
 def _seconds(value: Any, where: str) -> float:

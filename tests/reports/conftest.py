@@ -1,26 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-from report_helpers import file_everything, make_workspace
+from report_helpers import Rendered, file_everything, make_workspace
 
-from branchflow.config import Settings
 from branchflow.reports import render_period
-
-
-@dataclass(frozen=True)
-class Rendered:
-    settings: Settings
-    month: list[Path]  # outbox/reports/2026-11/*.docx
-    week: list[Path]  # outbox/reports/2026-W46/*.docx
-    notes: list[str]
-
-    def doc(self, name: str) -> Path:
-        found = [p for p in (*self.month, *self.week) if p.name == name]
-        assert found, f"{name} not rendered; have {[p.name for p in self.month]}"
-        return found[0]
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import docx
 from docx.document import Document
+from docx.oxml.ns import qn
 
 from branchflow.archive.store import Archive
 from branchflow.config import BLANKS_DIR, CONFIG_NAME, Settings, load_settings
@@ -44,6 +46,7 @@ A_CUSTOMERS = [
     customer("张三", "13800138003", "凤冈县", "琊川镇", "C", date(2026, 11, 10), FENGGANG),
     customer("张四", "13800138004", "湄潭县", "复兴镇", "A", date(2026, 11, 12), MEIJIANG, "签约"),
     customer("张五", "13800138005", "湄潭县", "复兴镇", "B", date(2026, 10, 20), FENGGANG),
+    customer("张六", "13800138006", "凤冈县", "进化镇", "B", date(2026, 10, 8), FENGGANG),
 ]
 A_FOLLOWUPS = [
     {"phone": "13800138001", "date": date(2026, 11, 4), "method": "电话", "content": "约看房",
@@ -52,6 +55,8 @@ A_FOLLOWUPS = [
      "next_date": date(2026, 11, 20), "staff": "罗明"},
     {"phone": "13800138005", "date": date(2026, 10, 25), "method": "电话", "content": "回访",
      "next_date": date(2026, 11, 8), "staff": "田秀英"},
+    {"phone": "13800138006", "date": date(2026, 10, 9), "method": "微信", "content": "发户型图",
+     "next_date": date(2026, 10, 20), "staff": "罗明"},  # overdue by the 例会 on 11-03
 ]  # fmt: skip
 B_CUSTOMERS = [
     customer("李一", "13900139001", "湄潭县", "永兴镇", "B", date(2026, 11, 8), MEIJIANG),
@@ -211,3 +216,90 @@ def headings(document: Document, level: int = 1) -> list[str]:
 def rows_of(table: Sequence[Sequence[str]]) -> list[list[str]]:
     """The data rows (without the header row)."""
     return [list(r) for r in table[1:]]
+
+
+# ── what a reader must never see, and cells that must never wrap ──────────────────────────
+
+TECHNICAL = [
+    ("the config file", re.compile(r"branchflow\.toml")),
+    ("the tool's name", re.compile(r"branchflow", re.IGNORECASE)),
+    ("a workbook file name", re.compile(r"\.(xlsx|xlsm|xls|xlsb|ods|csv)\b", re.IGNORECASE)),
+    ("a cell reference", re.compile(r"![A-Z]{1,3}\d+")),
+    ("a week code", re.compile(r"W\d\d")),
+]
+UNBREAKABLE = re.compile(
+    r"^(1\d{2}(\*{4}|\d{4})\d{4}"  # a mobile, masked or not
+    r"|0\d{2,3}-\d{7,8}"  # a landline
+    r"|\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?"  # a date (and time)
+    r"|[-+]?\d+(\.\d+)?%?"  # a number or a percentage
+    r"|[-+]?\d+(\.\d+)? / \d+)$"  # reported / counted
+)
+
+
+def technical_words(document: Document) -> list[str]:
+    """What a department head would have to edit out before forwarding the document."""
+    core = document.core_properties
+    texts = [all_text(document), core.title, core.author, core.comments, core.last_modified_by]
+    return [
+        f"{what}: {found.group(0)!r}"
+        for what, pattern in TECHNICAL
+        for text in texts
+        if (found := pattern.search(text or ""))
+    ]
+
+
+def text_units(text: str) -> int:
+    """Width in half-em units: a CJK character counts 2, anything else 1."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrapped_cells(document: Document) -> list[str]:
+    """Cells holding a phone, a date or a number whose column is narrower than that text set
+    at the cell's font size (plus the cell's left and right margins)."""
+    found = []
+    for number, table in enumerate(document.tables):
+        margins = _cell_margins(table)
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    size = _size_pt(paragraph)
+                    for line in paragraph.text.split("\n"):
+                        if not UNBREAKABLE.match(line.strip()):
+                            continue
+                        need = text_units(line.strip()) * size / 2 * 20 + margins  # twips
+                        have = cell.width.twips if cell.width is not None else 0
+                        if have < need:
+                            found.append(f"table {number}: {line!r} needs {need:.0f}, has {have}")
+    return found
+
+
+def _size_pt(paragraph: Any) -> float:
+    sizes = [r.font.size.pt for r in paragraph.runs if r.font.size is not None]
+    style = paragraph.style
+    while not sizes and style is not None:
+        if style.font.size is not None:
+            sizes.append(style.font.size.pt)
+        style = style.base_style
+    return max(sizes, default=10.5)
+
+
+def _cell_margins(table: Any) -> int:
+    margins = table._tbl.tblPr.find(qn("w:tblCellMar"))
+    total = 0
+    for side in ("left", "right"):
+        found = margins.find(qn(f"w:{side}")) if margins is not None else None
+        total += int(found.get(qn("w:w"))) if found is not None else 108
+    return total
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    settings: Settings
+    month: list[Path]  # outbox/reports/2026-11/*.docx
+    week: list[Path]  # outbox/reports/2026-W46/*.docx
+    notes: list[str]
+
+    def doc(self, name: str) -> Path:
+        found = [p for p in (*self.month, *self.week) if p.name == name]
+        assert found, f"{name} not rendered; have {[p.name for p in self.month]}"
+        return found[0]

@@ -17,6 +17,7 @@ from report_helpers import (
     TRICKY,
     A,
     B,
+    Rendered,
     all_text,
     archive_expected,
     headers_footers,
@@ -30,7 +31,6 @@ from report_helpers import (
 
 from branchflow.templates.definitions import KPIS
 from branchflow.validate.normalize import mask_phone
-from conftest import Rendered
 
 
 def test_every_document_of_the_month_and_week_with_spec_names(rendered: Rendered) -> None:
@@ -87,7 +87,7 @@ def test_monthly_summary_text_plan_and_merchants(rendered: Rendered) -> None:
         A_MERCHANT["name"],
         A_MERCHANT["business"],
         A_MERCHANT["contact"],
-        A_MERCHANT["phone"],
+        mask_phone(A_MERCHANT["phone"]),  # a personal mobile; a landline would be shown
     ]
     assert "四、下月工作计划（2026年12月）" in headings(doc)
 
@@ -98,23 +98,72 @@ def test_monthly_summary_has_three_charts(rendered: Rendered) -> None:
     assert len(images) == 3
 
 
-def test_summary_puts_branches_side_by_side(rendered: Rendered) -> None:
+KPI_HEADER = ["分中心", "目标", "完成", "完成率", "上月", "环比"]
+
+
+def test_summary_opens_with_highlights_and_ranks_by_completion(rendered: Rendered) -> None:
     doc = open_doc(rendered.doc("月度工作总结-汇总.docx"))
-    main = table_with(doc, "排名")
-    rows = {r[1]: r for r in rows_of(main)}
+    text = paragraphs(doc)
+    highlights = next(p for p in text if p.startswith("本月要点："))
+    assert highlights.startswith("本月要点：本月应报 5 个分中心，已报送 1 个")
+    assert f"按综合完成率，{A}第一" in highlights
+    rates = [
+        a / t
+        for k, (t, a) in A_KPIS.items()
+        if k in ("新增登记客户", "有效客户(A+B)", "签约金额(万元)")
+    ]
+    overall = f"{sum(rates) / len(rates):.1%}"
+    ranking = rows_of(table_with(doc, "排名"))
+    assert ranking[0][:2] == ["1", A] and ranking[0][-1] == overall
+    assert all(r[0] == "—" and r[-1] == "未报送" for r in ranking[1:])  # not filed: unranked
+    assert f"{B}未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）。" in text
+
+
+def test_summary_gives_target_result_rate_and_last_month_per_main_kpi(rendered: Rendered) -> None:
+    doc = open_doc(rendered.doc("月度工作总结-汇总.docx"))
+    per_kpi = [t for t in tables(doc) if t[0] == KPI_HEADER]
+    titles = [h.split("）", 1)[1] for h in headings(doc, 2)]
+    assert titles == ["新增登记客户", "有效客户(A+B)", "邀约返乡到访", "签约套数", "签约金额(万元)"]
+    assert len(per_kpi) == len(titles)
+    new = {r[0]: r for r in rows_of(per_kpi[0])}
+    target, actual = A_KPIS["新增登记客户"]
+    assert new[A] == [A, str(target), str(actual), f"{actual / target:.1%}", "1", "+400.0%"]
+    assert new[B][1:3] == ["—", "未报送"]
+    assert new["合计"][1:4] == [str(target), str(actual), f"{actual / target:.1%}"]
+    amount = {r[0]: r for r in rows_of(per_kpi[-1])}
+    assert amount[A][1:5] == ["100", "60", "60.0%", "—"]  # no October figure: no 环比
+
+
+def test_summary_checks_reports_against_the_archive(rendered: Rendered) -> None:
+    doc = open_doc(rendered.doc("月度工作总结-汇总.docx"))
+    check = next(t for t in tables(doc) if t[0][1].startswith("新增登记客户"))
+    rows = {r[0]: r for r in rows_of(check)}
     counted = archive_expected()
-    assert rows[A][2] == "已报送"
-    assert rows[A][3] == f"5 / {counted['新增登记客户']}"
     b_new = sum(c["registered_on"].month == 11 for c in B_CUSTOMERS[:1])
-    assert rows[B][2:4] == ["未报送", f"— / {b_new}"]
-    assert rows[A][0] == "1"  # most new registrations in the archive
-    assert rows["合计"][3] == f"5 / {counted['新增登记客户'] + b_new}"
-    assert rows["合计"][9:] == ["60", "60.0%"]
-    assert f"{B}未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）。" in paragraphs(
-        doc
-    )
-    asks = table_with(doc, "分中心")
+    assert rows[A][1] == f"5 / {counted['新增登记客户']}"
+    assert rows[B][1] == f"— / {b_new}"
+    assert rows["合计"][1] == f"5 / {counted['新增登记客户'] + b_new}"
+    highlights = next(p for p in paragraphs(doc) if p.startswith("本月要点："))
+    assert "上报数与档案统计相差最大的是" in highlights
+    asks = next(t for t in tables(doc) if t[0] == ["分中心", "存在问题", "需公司支持"])
     assert rows_of(asks) == [[A, "客户资金未到位", "请提供贷款政策说明"]]
+
+
+def test_ranking_ties_share_a_rank() -> None:
+    from branchflow.archive.reportdata import ReportData
+    from branchflow.reports.summary import BranchMonth, ranking
+
+    def month(branch: str, done: int) -> BranchMonth:
+        kpis = [{"kpi": "签约套数", "target": 10.0, "actual": float(done)}]
+        report = ReportData("monthly", branch, "2026-11", 1, {}, {"kpis": kpis})
+        return BranchMonth(branch, report, None, {})
+
+    found = ranking(
+        [month("甲", 8), month("乙", 10), month("丙", 10), BranchMonth("丁", None, None, {})]
+    )
+    assert [(b.branch, found["ranks"][b.branch]) for b in found["order"]] == [
+        ("丙", "1"), ("乙", "1"), ("甲", "3"), ("丁", "—"),
+    ]  # fmt: skip
 
 
 def test_packets_hold_exactly_what_the_config_routes(rendered: Rendered) -> None:
@@ -130,7 +179,10 @@ def test_packets_hold_exactly_what_the_config_routes(rendered: Rendered) -> None
     for department in rendered.settings.departments:
         doc = open_doc(rendered.doc(f"部门资料包-{department.name}.docx"))
         found = [h.split("、", 1)[1].split("（")[0] for h in headings(doc)]
-        assert sorted(found) == sorted(titles[k] for k in department.receives), department
+        assert found[0] == "各分中心对比"  # the comparison page comes first
+        assert sorted(found[1:]) == sorted(titles[k] for k in department.receives), department
+        compared = [h.split("：")[0] for h in headings(doc, 2) if "：" in h]
+        assert len(compared) == len(department.receives)
 
 
 def test_sales_packet_lists_the_conflict_with_a_masked_phone(rendered: Rendered) -> None:
@@ -147,9 +199,17 @@ def test_sales_packet_lists_the_conflict_with_a_masked_phone(rendered: Rendered)
 def test_market_packet_says_who_did_not_file(rendered: Rendered) -> None:
     doc = open_doc(rendered.doc("部门资料包-市场策划部.docx"))
     text = paragraphs(doc)
-    assert f"{B}未报送2026年11月市场研究报告（应于11月28日前报送）。" in text
+    owed = [p for p in text if p.startswith(f"{B}未报送")]
+    assert owed == [  # once, naming everything 宁波 owes this department
+        f"{B}未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）、"
+        "2026年11月市场研究报告（应于11月28日前报送）。"
+    ]
     assert "务工人员规模估计：约 3 万人" in text
-    assert rows_of(table_with(doc, "来源县(市、区)")) == [["湄潭县", "永兴镇", "1800", ""]]
+    compare = {r[0]: r for r in rows_of(table_with(doc, "分中心")) if r[1] in ("已报送", "未报送")}
+    assert compare[A][1] == "已报送" and compare[B][1] == "未报送"
+    sources = table_with(doc, "来源县(市、区)")
+    assert sources == [["来源县(市、区)", "来源乡镇", "人数估计"], ["湄潭县", "永兴镇", "1800"]]
+    # (its 说明 column, left empty by the branch, is dropped)
 
 
 def test_customer_service_packet_has_news_and_archive_changes(rendered: Rendered) -> None:
@@ -157,7 +217,7 @@ def test_customer_service_packet_has_news_and_archive_changes(rendered: Rendered
     text = paragraphs(doc)
     assert f"11月14日\u3000{A}\u3000{A_ACTIVITY['name']}" in text
     assert A_ACTIVITY["news"] in text
-    changes = table_with(doc, "分中心")
+    changes = next(t for t in tables(doc) if t[0][1].startswith("本月新登记"))
     a_row = next(r for r in rows_of(changes) if r[0] == A)
     november = sum(c["registered_on"].month == 11 for c in A_CUSTOMERS)
     visits = sum(f["date"].month == 11 for f in A_FOLLOWUPS)
@@ -166,9 +226,12 @@ def test_customer_service_packet_has_news_and_archive_changes(rendered: Rendered
 
 def test_merchants_packet(rendered: Rendered) -> None:
     doc = open_doc(rendered.doc("部门资料包-招商管理部.docx"))
-    [row] = rows_of(table_with(doc, "分中心"))
+    [row] = rows_of(next(t for t in tables(doc) if t[0][:2] == ["分中心", "商家名称"]))
     assert row[:2] == [A, A_MERCHANT["name"]]
-    assert any(p.startswith(f"{B}未报送2026年11月月度工作总结") for p in paragraphs(doc))
+    compare = next(t for t in tables(doc) if t[0] == ["分中心", "月报", "商家数", "业态"])
+    assert rows_of(compare)[:2] == [[A, "已报送", "1", "餐饮 1"], [B, "未报送", "—", "—"]]
+    owed = [p for p in paragraphs(doc) if p.startswith(f"{B}未报送")]
+    assert owed == [f"{B}未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）。"]
 
 
 def test_project_lead_list(rendered: Rendered) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from report_helpers import A, B, all_text, open_doc, paragraphs, rows_of, table_with
-
-from conftest import Rendered
+from report_helpers import A, B, Rendered, all_text, open_doc, paragraphs, rows_of, table_with
 
 MONTHLY_MISSING = "{b}未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）。"
 
@@ -28,26 +26,31 @@ def test_branch_summary_without_a_report(empty: Rendered) -> None:
 def test_summary_names_every_branch_not_filed(empty: Rendered) -> None:
     text = paragraphs(open_doc(empty.doc("月度工作总结-汇总.docx")))
     for branch in empty.settings.branch_names:
-        assert MONTHLY_MISSING.format(b=branch) in text
-    assert "本月尚无分中心报送签约数据。" in text
+        assert text.count(MONTHLY_MISSING.format(b=branch)) == 1
+    doc = open_doc(empty.doc("月度工作总结-汇总.docx"))
+    assert all(r[0] == "—" and r[-1] == "未报送" for r in rows_of(table_with(doc, "排名")))
+    assert "本月尚无分中心报送月度工作总结。" in text
 
 
-def test_packets_say_what_each_branch_did_not_file(empty: Rendered) -> None:
+def test_packets_say_once_per_branch_what_it_did_not_file(empty: Rendered) -> None:
     market = paragraphs(open_doc(empty.doc("部门资料包-市场策划部.docx")))
-    assert "东莞分中心未报送2026年11月市场研究报告（应于11月28日前报送）。" in market
+    assert (
+        "东莞分中心未报送2026年11月月度工作总结及下月工作计划（应于11月25日前报送）、"
+        "2026年11月市场研究报告（应于11月28日前报送）。"
+    ) in market
     service = paragraphs(open_doc(empty.doc("部门资料包-客户服务部.docx")))
-    weeks = [p for p in service if "营销活动周报" in p and "未报送" in p]
-    assert [w.split("未报送")[1][:12] for w in weeks] == [
-        "2026年第45周（11",  # W45..W48: the weeks whose Thursday falls in November
-        "2026年第46周（11",
-        "2026年第47周（11",
-        "2026年第48周（11",
-    ]
+    for branch in empty.settings.branch_names:
+        [owed] = [p for p in service if p.startswith(f"{branch}未报送")]
+        weeks = [part.split("（")[0] for part in owed.split("、")[1:]]
+        assert weeks == [  # the weeks whose Thursday falls in November
+            "第45周", "第46周", "第47周", "第48周",
+        ], owed  # fmt: skip
     assert "本月各分中心未报送营销活动。" in service
     merchants = paragraphs(open_doc(empty.doc("部门资料包-招商管理部.docx")))
     assert "本月各分中心未报送招商商家。" in merchants
     sales = paragraphs(open_doc(empty.doc("部门资料包-销售管理部.docx")))
     assert "本月未发现撞单。" in sales
+    assert sum(p.startswith(f"{A}未报送") for p in sales) == 1
 
 
 def test_lead_list_without_leads(empty: Rendered) -> None:
@@ -72,4 +75,4 @@ def test_weekly_without_reports(empty: Rendered) -> None:
 def test_submissions_with_nothing_filed(empty: Rendered) -> None:
     doc = open_doc(empty.doc("报送考核-2026-11.docx"))
     rows = {r[0]: r for r in rows_of(table_with(doc, "分中心"))}
-    assert rows[A][1] == "未交" and rows[A][4] == "0/7" and rows[A][5] == "0%"
+    assert rows[A][1] == "未交" and rows[A][4] == "0/7" and rows[A][5] == "0.0%"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from report_helpers import A_CUSTOMERS, A, open_doc, rows_of, table_with
+from report_helpers import A_CUSTOMERS, A, Rendered, open_doc, rows_of, table_with
 
 from branchflow.reports.mix import counted_as, customer_mix, income_of
 from branchflow.templates.definitions import PURPOSES
-from conftest import Rendered
 
 
 def row(**values: Any) -> dict[str, Any]:

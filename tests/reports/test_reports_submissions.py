@@ -20,6 +20,7 @@ from branchflow.reports.periods import Month
 from branchflow.reports.word_templates import build_template
 
 MONTH = Month(2026, 11)
+W46 = "第46周（11月9日—11月15日）"  # never "2026-W46": HQ does not read ISO week codes
 
 
 @pytest.fixture
@@ -51,18 +52,18 @@ def test_matrix_cells_and_details(settings: Settings, monkeypatch: pytest.Monkey
     monkeypatch.setattr(calendar, "submission_matrix", lambda s, period: matrix)
     doc = render(settings)
     rows = {r[0]: r for r in rows_of(table_with(doc, "分中心"))}
-    assert rows[A][1:] == ["按时", "—", "W46 迟交 5.5 小时\nW47 未到期", "1/2", "50%"]
-    assert rows[B][1:] == ["迟交 3.0 天", "退回未改", "W46 未交", "0/3", "0%"]
+    assert rows[A][1:] == ["按时", "—", "第46周 迟交 5.5 小时\n第47周 未到期", "1/2", "50.0%"]
+    assert rows[B][1:] == ["迟交 3.0 天", "退回未改", "第46周 未交", "0/3", "0.0%"]
     details = rows_of(next(t for t in tables(doc) if t[0][1] == "报送项"))
     assert [(d[0], d[1], d[2], d[5]) for d in details] == [
-        (A, "营销活动周报", "2026-W46", "迟交 5.5 小时"),
-        (B, "月度工作总结及下月工作计划", "2026-11", "迟交 3.0 天"),
-        (B, "市场研究报告", "2026-11", "退回未改"),
-        (B, "营销活动周报", "2026-W46", "未交"),
+        (A, "营销活动周报", W46, "迟交 5.5 小时"),
+        (B, "月度工作总结及下月工作计划", "2026年11月", "迟交 3.0 天"),
+        (B, "市场研究报告", "2026年11月", "退回未改"),
+        (B, "营销活动周报", W46, "未交"),
     ]
     text = paragraphs(doc)
     assert text[2] == "各分中心本月已到截止时间或已报送的 5 项中：按时 1，迟交 2，未交 1，退回 1。"
-    assert text[-1].startswith("总部月度简报（2026-11，截止 2026-11-25 23:59）：按时")
+    assert text[-1].startswith("总部月度简报（2026年11月，截止 2026-11-25 23:59）：按时")
 
 
 def test_matrix_unavailable_is_said_plainly(

@@ -156,14 +156,59 @@ def test_phones_in_full_and_routing_from_config(tmp_path: Path) -> None:
          {"customers": B_CUSTOMERS}))  # fmt: skip
     with Archive.open(settings) as archive:
         ingest(settings, archive)
-    written = render_period(settings, period="2026-11", week=None, notes=lambda _: None)
+    notes: list[str] = []
+    written = render_period(settings, period="2026-11", week=None, notes=notes.append)
     names = {p.name for p in written}
     assert "部门资料包-档案核查组.docx" in names
     assert not any(n.startswith("部门资料包-销售管理部") for n in names)
     packet = open_doc(settings.reports_dir / "2026-11" / "部门资料包-档案核查组.docx")
-    assert headings(packet) == ["一、撞单记录"]
-    assert any("no_such_kind" in p for p in paragraphs(packet))
+    assert headings(packet) == ["一、各分中心对比", "二、撞单记录"]
+    assert not any("no_such_kind" in p for p in paragraphs(packet))  # not the department's concern
+    assert any("“档案核查组”的 receives 含有无法识别的“no_such_kind”" in n for n in notes)
     assert rows_of(table_with(packet, "发现日期"))[0][1] == "13800138001"
     leads = open_doc(settings.reports_dir / "2026-11" / f"项目客户清单-{MEIJIANG}.docx")
     assert "13800138001" in all_text(leads) and "138****8001" not in all_text(leads)
     assert date(2026, 11, 3).isoformat()  # (A_CUSTOMERS[0] registered in November)
+
+
+OLD = Path(__file__).parent / "data"  # the first design's templates, as `templates` wrote them
+
+
+def test_an_untouched_first_design_template_is_replaced_by_the_current_one(
+    settings: Settings,
+) -> None:
+    folder = settings.templates_dir / "word"
+    (folder / "月度工作总结-汇总.docx").write_bytes(
+        (OLD / "月度工作总结-汇总-v1.docx").read_bytes()
+    )
+    notes: list[str] = []
+    render_period(settings, period="2026-11", week=None, notes=notes.append)
+    assert any("未经修改，已更新为新版内置样式" in n for n in notes)
+    from branchflow.reports.word_templates import build_template
+
+    assert (folder / "月度工作总结-汇总.docx").read_bytes() == build_template(
+        "月度工作总结-汇总.docx"
+    )
+
+
+def test_templates_hq_edited_from_the_first_design_still_work(settings: Settings) -> None:
+    """Names the first design used are still given (and new ones an old template lacks are
+    simply not shown): `--check` passes and every document renders with its figures."""
+    folder = settings.templates_dir / "word"
+    for name in ("月度工作总结-汇总", "部门资料包", "例会资料"):
+        target = folder / f"{name}.docx"
+        target.write_bytes((OLD / f"{name}-v1.docx").read_bytes())
+        edit(target, "（总部加的一段话）")  # edited: never replaced
+    assert check_word_templates(settings) == []
+    head = {"reporter": "罗明", "period": "2026-11"}
+    drop(settings, A, "a.xlsx", Filling("customers", {"branch": A, **head},
+         {"customers": A_CUSTOMERS, "followups": A_FOLLOWUPS}))  # fmt: skip
+    with Archive.open(at(settings, FILED)) as archive:
+        ingest(at(settings, FILED), archive)
+    written = render_period(settings, period="2026-11", week=None, notes=lambda _: None)
+    summary = open_doc(next(p for p in written if p.name == "月度工作总结-汇总.docx"))
+    assert "（总部加的一段话）" in paragraphs(summary)
+    rows = {r[1]: r for r in rows_of(table_with(summary, "排名"))}
+    assert rows[A][2] == "未报送" and rows[A][3].endswith(" / 4")  # A's 4 November registrations
+    packet = open_doc(next(p for p in written if p.name == "部门资料包-销售管理部.docx"))
+    assert any(h.endswith("撞单记录") for h in headings(packet))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from branchflow.archive.store import Archive
 from branchflow.config import Settings
 from branchflow.errors import BranchflowError, ConfigError
 from branchflow.reports import leads, meeting, monthly, packets, submissions, summary, weekly
-from branchflow.reports.engine import Notes, render_docx, write_document
+from branchflow.reports.engine import DocProperties, Notes, render_docx, write_document
 from branchflow.reports.figures import ArchiveFigures
 from branchflow.reports.pdf import convert_to_pdf
 from branchflow.reports.periods import Month, Week
@@ -56,6 +57,8 @@ def render_period(
     say = notes or _log.warning
     with Archive.open(settings) as archive:
         if period:
+            for note in packets.config_notes(settings):
+                say(note)
             month = Month.parse(period)
             folder, jobs = (
                 settings.reports_dir / month.key,
@@ -122,7 +125,9 @@ def render_jobs(settings: Settings, jobs: list[Job], folder: Path, notes: Notes)
         if job.template in broken:
             continue
         try:
-            data = render_docx(templates[job.template], job.context)
+            data = render_docx(
+                templates[job.template], job.context, properties=properties(settings, job, now)
+            )
         except Exception as exc:  # an HQ-edited template can fail in any way jinja2 can
             broken[job.template] = f"{type(exc).__name__}: {exc}"
             continue
@@ -139,11 +144,22 @@ def render_jobs(settings: Settings, jobs: list[Job], folder: Path, notes: Notes)
     return written
 
 
+def properties(settings: Settings, job: Job, now: datetime) -> DocProperties:
+    """Title as the document's own title line says it; the company as author."""
+    title = str(job.context.get("doc_title") or job.file_name.removesuffix(".docx"))
+    period = job.context.get("period_label")
+    return DocProperties(f"{title}（{period}）" if period else title, settings.company, now)
+
+
 def load_templates(settings: Settings, notes: Notes) -> dict[str, bytes]:
     """The workspace's Word templates; any missing one is restored from the built-in design."""
     folder = settings.templates_dir / WORD_DIR
+    missing = {name for name in BUILDERS if not (folder / name).exists()}
     for path in install_word_templates(folder):
-        notes(f"已补齐缺少的 Word 模板 {path}")
+        if path.name in missing:
+            notes(f"已补齐缺少的 Word 模板 {path}")
+        else:
+            notes(f"Word 模板 {path} 未经修改，已更新为新版内置样式")
     try:
         return {name: (folder / name).read_bytes() for name in BUILDERS}
     except OSError as exc:

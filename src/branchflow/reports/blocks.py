@@ -5,15 +5,18 @@ twice: the context it fills (plain dicts) and the template fragment that shows i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from docxtpl import RichText
 
 from branchflow.archive.reportdata import ReportData
 from branchflow.config import Settings
-from branchflow.reports.periods import Month, Week, due_text
+from branchflow.reports.engine import alert
+from branchflow.reports.periods import Month, Week, due_text, long_day
 from branchflow.reports.word_style import Col, TemplateBuilder
 from branchflow.templates.definitions import KIND_NAMES, KPIS, TEMPLATES
-from branchflow.validate.normalize import is_masked_phone, mask_phone
+from branchflow.validate.normalize import Invalid, is_masked_phone, mask_phone, normalize_phone
 
 DASH = "—"
 UNFILLED = "（未填写）"
@@ -32,10 +35,32 @@ def num(value: Any) -> str:
     return str(value)
 
 
-def rate(actual: Any, target: Any) -> str:
+def ratio(actual: Any, target: Any) -> float | None:
+    """actual / target, or None when either is missing or the target is 0."""
     if not isinstance(actual, int | float) or not isinstance(target, int | float) or not target:
-        return DASH
-    return f"{actual / target:.1%}"
+        return None
+    return float(actual) / float(target)
+
+
+def percent(value: float | None) -> str:
+    """Every percentage in every document: one decimal (0.917 → "91.7%")."""
+    return DASH if value is None else f"{value:.1%}"
+
+
+def rate(actual: Any, target: Any) -> str:
+    return percent(ratio(actual, target))
+
+
+def rate_mark(actual: Any, target: Any) -> RichText:
+    """The completion rate, in red when below target."""
+    found = ratio(actual, target)
+    return alert(percent(found), found is not None and found < 1)
+
+
+def change(current: Any, previous: Any) -> str:
+    """环比: "+12.5%", "-8.0%"; "—" without last month's figure (or when it was 0)."""
+    found = ratio(current, previous)
+    return DASH if found is None else f"{found - 1:+.1%}"
 
 
 def day(value: date | datetime | None) -> str:
@@ -46,8 +71,27 @@ def day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def short_date(value: date) -> str:
+    return f"{value.month}月{value.day}日"
+
+
 def text(value: Any, empty: str = DASH) -> str:
     return empty if value is None or str(value).strip() == "" else str(value)
+
+
+def merchant_phone(settings: Settings, number: str | None) -> str:
+    """A merchant's 联系电话: a business line is public, a personal mobile is masked
+    ([reports] merchant_phone_display: landline / masked / full)."""
+    if not number:
+        return ""
+    if settings.merchant_phone_display == "full":
+        return number
+    try:
+        return mask_phone(normalize_phone(number))
+    except Invalid:  # a landline or a 400 number: the business's own line
+        if settings.merchant_phone_display == "landline" or len(number) < 8:
+            return number
+        return f"{number[:-8]}****{number[-4:]}"
 
 
 def phone(settings: Settings, number: str | None) -> str:
@@ -67,8 +111,15 @@ def frame(settings: Settings, title: str, period_label: str, now: datetime) -> d
         "period_label": period_label,
         "header_right": f"{title}　{period_label}",
         "generated_at": day(now),
-        "footer": f"{settings.company}　由 branchflow 根据报送数据生成于 {day(now)}",
+        "footer": f"{settings.company}　{long_day(now.date())} {now:%H:%M} 编制",
     }
+
+
+def as_of_text(as_of: datetime, period_end: datetime) -> str:
+    """How a document dates what it judges: the period's end, or the render time before it."""
+    if as_of >= period_end:
+        return f"截至{long_day((period_end - timedelta(seconds=1)).date())}"
+    return f"截至{long_day(as_of.date())} {as_of:%H:%M}（本文档编制时，本期尚未结束）"
 
 
 def missing_report(settings: Settings, branch: str, kind: str, period: Month | Week) -> str:
@@ -94,6 +145,7 @@ def kpi_rows(report: ReportData | None) -> list[dict[str, str]]:
                 "target": num(row.get("target")),
                 "actual": num(row.get("actual")),
                 "rate": rate(row.get("actual"), row.get("target")),
+                "rate_mark": rate_mark(row.get("actual"), row.get("target")),
                 "note": text(row.get("note"), ""),
             }
         )
@@ -136,7 +188,17 @@ def target_rows(report: ReportData | None) -> list[dict[str, str]]:
     return [{"name": r["kpi"], "target": num(r.get("target"))} for r in rows if r.get("target")]
 
 
-def merchant_rows(report: ReportData | None) -> list[dict[str, str]]:
+def target_pairs(targets: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Targets two to a row (a table half as long): name, target, name, target."""
+    half = (len(targets) + 1) // 2
+    right = [*targets[half:], {"name": "", "target": ""}]
+    return [
+        {"name": a["name"], "target": a["target"], "name2": b["name"], "target2": b["target"]}
+        for a, b in zip(targets[:half], right, strict=False)
+    ]
+
+
+def merchant_rows(settings: Settings, report: ReportData | None) -> list[dict[str, str]]:
     rows = report.tables.get("merchants", ()) if report else ()
     return [
         {
@@ -144,7 +206,7 @@ def merchant_rows(report: ReportData | None) -> list[dict[str, str]]:
             "name": text(r.get("name")),
             "business": text(r.get("business"), ""),
             "contact": text(r.get("contact"), ""),
-            "phone": text(r.get("phone"), ""),
+            "phone": merchant_phone(settings, r.get("phone")),
             "project": text(r.get("project"), ""),
             "area": num(r.get("area")) if r.get("area") is not None else "",
             "progress": text(r.get("progress"), ""),
@@ -164,8 +226,9 @@ def monthly_block(
         "kpis": kpi_rows(report),
         "sections": text_sections(report, MONTHLY_TEXTS),
         "targets": target_rows(report),
+        "target_pairs": target_pairs(target_rows(report)),
         "plan": plan_rows(report),
-        "merchants": merchant_rows(report),
+        "merchants": merchant_rows(settings, report),
     }
 
 
@@ -177,13 +240,14 @@ def frame_title(b: TemplateBuilder, title: str, subtitle: str) -> None:
     b.subtitle(subtitle)
 
 
-def kpi_table(b: TemplateBuilder, loop: str) -> None:
+def kpi_table(b: TemplateBuilder, loop: str, month: str = "本月") -> None:
+    """Targets against results; a 说明 column no row fills in is dropped when rendered."""
     b.table(
         [
             Col("指标", "{{ k.name }}", 38),
-            Col("本月目标", "{{ k.target }}", 22, "c"),
-            Col("本月完成", "{{ k.actual }}", 22, "c"),
-            Col("完成率", "{{ k.rate }}", 22, "c"),
+            Col(f"{month}目标", "{{ k.target }}", 22, "c"),
+            Col(f"{month}完成", "{{ k.actual }}", 22, "c"),
+            Col("完成率", "{{r k.rate_mark }}", 22, "c"),
             Col("说明", "{{ k.note }}", 50),
         ],
         f"k in {loop}",
@@ -198,12 +262,18 @@ def sections(b: TemplateBuilder, loop: str) -> None:
     b.tag("endfor")
 
 
-def plan_tables(b: TemplateBuilder, prefix: str = "") -> None:
-    """Next month's targets and work plan of a `monthly_block` (its fields under `prefix`)."""
+def plan_tables(b: TemplateBuilder, prefix: str = "", month: str = "下月") -> None:
+    """The targets and work plan a `monthly_block` sets for the month after it (its fields
+    under `prefix`); `month` is what the reader calls that month (下月, or 本月 at its 例会)."""
     b.tag(f"if {prefix}targets")
     b.table(
-        [Col("指标", "{{ t.name }}", 60), Col("下月目标", "{{ t.target }}", 30, "c")],
-        f"t in {prefix}targets",
+        [
+            Col("指标", "{{ t.name }}", 45),
+            Col(f"{month}目标", "{{ t.target }}", 25, "c"),
+            Col("指标", "{{ t.name2 }}", 45),
+            Col(f"{month}目标", "{{ t.target2 }}", 25, "c"),
+        ],
+        f"t in {prefix}target_pairs",
     )
     b.tag("endif")
     b.tag(f"if {prefix}plan")
@@ -218,7 +288,7 @@ def plan_tables(b: TemplateBuilder, prefix: str = "") -> None:
         f"p in {prefix}plan",
     )
     b.tag("else")
-    b.text("未填写下月工作计划。")
+    b.text(f"未填写{month}工作计划。")
     b.tag("endif")
 
 

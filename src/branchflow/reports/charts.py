@@ -100,7 +100,7 @@ def grade_chart(counts: dict[str, int]) -> Chart | None:
             color=[GRADE_COLOURS[g] for g in labels],
             width=0.6,
         )
-        axes.bar_label(bars, [f"{v} 人（{v / total:.0%}）" for v in values], padding=2, fontsize=8)
+        axes.bar_label(bars, [f"{v} 人（{v / total:.1%}）" for v in values], padding=2, fontsize=8)
         axes.set_ylim(0, max(values) * 1.25)
         _tidy(axes)
         return _png(figure, width_mm=120)
@@ -143,7 +143,7 @@ def branch_chart(rows: Sequence[tuple[str, int, int | None]]) -> Chart | None:
         return None
     positions = range(len(rows))
     with _style(font):
-        figure = _figure(2.8, width=8.5, left=10)
+        figure = _figure(2.8, width=6.4, left=10)
         axes = figure.add_subplot()
         archive = axes.bar([x - 0.2 for x in positions], [r[1] for r in rows], 0.4, color=BLUE)
         reported = axes.bar([x + 0.2 for x in positions], [r[2] or 0 for r in rows], 0.4)
@@ -157,7 +157,7 @@ def branch_chart(rows: Sequence[tuple[str, int, int | None]]) -> Chart | None:
         axes.legend([archive, reported], ["档案统计", "分中心上报"], fontsize=8)
         axes.set_ylim(0, max(max(r[1], r[2] or 0) for r in rows) * 1.2 + 1)
         _tidy(axes)
-        return _png(figure, width_mm=230)
+        return _png(figure, width_mm=150)
 
 
 def _figure(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Mapping, MutableMapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from branchflow.errors import BranchflowError
 from branchflow.reports.charts import Chart
+from branchflow.reports.page_flow import Styles
+from branchflow.reports.table_fit import fit_tables
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Notes = Callable[[str], None]
@@ -94,18 +97,57 @@ def _patched(src_xml: str) -> str:
     return str(DocxTemplate.patch_xml(None, src_xml))
 
 
+@dataclass(frozen=True)
+class DocProperties:
+    """What Word shows under 文件 → 信息 (and Explorer's tooltip)."""
+
+    title: str
+    author: str  # the company
+    created: datetime  # when the document was rendered
+
+
 def render_docx(
     template: bytes,
     context: Mapping[str, Any],
     *,
     env: SandboxedEnvironment | None = None,
+    properties: DocProperties | None = None,
 ) -> bytes:
-    """Fill `template` (a .docx) with `context`; returns the finished document's bytes."""
+    """Fill `template` (a .docx) with `context`; returns the finished document's bytes.
+
+    The tables are then sized to what they hold (see table_fit), whatever the template says.
+    """
     document = _WordTemplate(io.BytesIO(template))
     document.render(_bind(context, document), jinja_env=env or _SHARED)
+    fit_tables(document.docx, _styles(template, document.docx))
+    if properties is not None:
+        _set_properties(document.docx, properties)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+_STYLES: dict[bytes, Styles] = {}
+
+
+def _styles(template: bytes, document: Any) -> Styles:
+    """A template's styles, read from its first document (every document of a family)."""
+    if template not in _STYLES:
+        if len(_STYLES) >= 16:
+            _STYLES.clear()
+        _STYLES[template] = Styles(document)
+    return _STYLES[template]
+
+
+def _set_properties(document: Any, properties: DocProperties) -> None:
+    core = document.core_properties
+    moment = properties.created.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    core.title = properties.title
+    core.author = core.last_modified_by = properties.author
+    core.created = core.modified = moment
+    core.revision = 1
+    core.comments = core.subject = core.keywords = core.category = ""
+    core.language = "zh-CN"
 
 
 def _bind(value: Any, document: DocxTemplate) -> Any:

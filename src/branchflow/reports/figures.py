@@ -144,10 +144,12 @@ class ArchiveFigures:
 
     # ── lists of customers ─────────────────────────────────────────────────────────────────
 
-    def due_followups(self, branch: str, month: Month, as_of: date) -> tuple[list[Lead], int]:
-        """The branch's customers whose next follow-up falls in `month`, as things stood on
-        `as_of`; and how many more were already overdue before the month began."""
-        due, overdue = [], 0
+    def due_followups(
+        self, branch: str, month: Month, as_of: date
+    ) -> tuple[list[Lead], list[Lead]]:
+        """The branch's open customers whose next follow-up falls in `month`, as things stood
+        on `as_of`; and those whose next follow-up was due before the month and never came."""
+        due, overdue = [], []
         for customer in self.by_branch.get(branch, ()):
             lead = self.lead(customer, as_of)
             if lead.next_date is None or lead.status in CLOSED_STATUSES:
@@ -155,20 +157,21 @@ class ArchiveFigures:
             if month.holds(lead.next_date):
                 due.append(lead)
             elif lead.next_date < month.first and lead.last is not None:
-                overdue += 1
-        due.sort(key=lambda d: (d.next_date or date.max, d.grade or "Z", d.customer["name"]))
+                overdue.append(lead)
+        for found in (due, overdue):
+            found.sort(key=lambda d: (d.next_date or date.max, d.grade or "Z", d.customer["name"]))
         return due, overdue
 
-    def leads(self, project: str, month: Month) -> list[Lead]:
-        """Open A/B customers intending to buy in `project`, as of the month's end."""
+    def leads(self, project: str, as_of: datetime) -> list[Lead]:
+        """Open A/B customers intending to buy in `project`, as things stood at `as_of`."""
         found = []
-        end = month.end(self.tz)
+        day = as_of.date()
         for customer in self.customers:
-            if customer["registered_on"] is None or customer["registered_on"] > month.last:
+            if customer["registered_on"] is None or customer["registered_on"] > day:
                 continue
-            if self.value_at(customer, "project", end) != project:
+            if self.value_at(customer, "project", as_of) != project:
                 continue
-            lead = self.lead(customer, month.last)
+            lead = self.lead(customer, day)
             if lead.grade in LEAD_GRADES and lead.status not in CLOSED_STATUSES:
                 found.append(lead)
         found.sort(

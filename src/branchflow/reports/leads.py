@@ -4,17 +4,18 @@ marketing department — owner branch, grade, last and next follow-up."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from branchflow.config import Project, Settings
 from branchflow.reports import blocks
 from branchflow.reports.engine import alert
 from branchflow.reports.figures import ArchiveFigures, Lead
-from branchflow.reports.periods import long_day
 from branchflow.reports.snapshot import MonthSnapshot
 from branchflow.reports.word_style import Col, TemplateBuilder
 
 TEMPLATE = "项目客户清单.docx"
+ONE_DAY = timedelta(days=1)
 CONTENT_CHARS = 40  # of the last follow-up's notes shown in the list
 
 
@@ -26,15 +27,19 @@ def context(
     settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures, project: Project
 ) -> dict[str, Any]:
     month = snapshot.month
-    leads = figures.leads(project.name, month)
+    leads = figures.leads(project.name, snapshot.as_of)
     grades = Counter(lead.grade for lead in leads)
-    today = snapshot.now.date()
+    today = snapshot.as_of.date() if snapshot.as_of < snapshot.end else month.last + ONE_DAY
     full = settings.phone_display == "full"
+    as_of = blocks.as_of_text(snapshot.as_of, snapshot.end)
     return {
-        **blocks.frame(settings, "项目客户清单", month.label, snapshot.now),
+        **blocks.frame(settings, f"{project.name}意向客户清单", month.label, snapshot.now),
         "project": project.name,
         "place": f"{project.county}{project.town}",
-        "as_of": long_day(month.last),
+        "as_of": as_of.removeprefix("截至"),
+        "as_of_note": (
+            f"{as_of}：下次跟进日期在{blocks.short_date(today - ONE_DAY)}或之前的标为“已逾期”。"
+        ),
         "count_a": str(grades["A"]),
         "count_b": str(grades["B"]),
         "count": str(len(leads)),
@@ -117,7 +122,10 @@ def template() -> bytes:
         "g in by_branch",
     )
     b.heading("二、客户明细")
-    b.note("{{ phone_note }}按等级、下次跟进日期排列；A 类：动机明确、资金到位，约 1 周内可成交。")
+    b.note(
+        "{{ as_of_note }}{{ phone_note }}按等级、下次跟进日期排列；"
+        "A 类：动机明确、资金到位，约 1 周内可成交。"
+    )
     b.table(
         [
             Col("序号", "{{ l.no }}", 12, "c"),

@@ -3,6 +3,7 @@ results, this month's plan, and the customers whose next follow-up falls due thi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from branchflow.archive.reportdata import ReportData
@@ -29,7 +30,8 @@ def context(
     planned = snapshot.monthly_of(branch, before)
     checks, notes = monthly.compare(last_report, figures.kpis(branch, previous))
     meeting = meeting_day(settings, month)
-    due, overdue = figures.due_followups(branch, month, meeting)
+    as_of = min(meeting, snapshot.now.date())  # a document made before the meeting: until now
+    due, overdue = figures.due_followups(branch, month, as_of)
     return {
         **blocks.frame(settings, "例会资料", month.label, snapshot.now),
         "branch": branch,
@@ -45,10 +47,12 @@ def context(
             if planned
             else f"未找到{branch}{before.label}报送的月报，无法列出{previous.label}的计划事项。"
         ),
-        "as_of": long_day(meeting),
+        "as_of": long_day(as_of),
         "due": [_due_row(settings, lead) for lead in due],
+        "overdue": [_due_row(settings, lead, as_of) for lead in overdue],
         "overdue_note": (
-            f"另有 {overdue} 位客户的下次跟进日期在本月之前、至今未再跟进，请一并安排。"
+            f"另有 {len(overdue)} 位客户的下次跟进日期在本月之前、至今未再跟进，"
+            "见“逾期未跟进客户”表，请一并安排。"
             if overdue
             else ""
         ),
@@ -90,15 +94,18 @@ def hq_block(
     }
 
 
-def _due_row(settings: Settings, lead: Lead) -> dict[str, str]:
+def _due_row(settings: Settings, lead: Lead, as_of: date | None = None) -> dict[str, str]:
+    """A customer to follow up; with `as_of`, how long the follow-up is overdue by then."""
     c, last = lead.customer, lead.last
+    late = (as_of - lead.next_date).days if as_of and lead.next_date else None
     return {
+        "late": f"{late} 天" if late is not None else "",
         "name": blocks.text(c.get("name")),
         "phone": blocks.phone(settings, c.get("phone")),
         "grade": lead.grade or blocks.DASH,
         "home": f"{c.get('county') or ''}{c.get('township') or ''}" or blocks.DASH,
         "project": blocks.text(c.get("project")),
-        "last": f"{blocks.day(last['date'])} {blocks.text(last.get('method'), '')}"
+        "last": f"{blocks.day(last['date'])}\n{blocks.text(last.get('method'), '')}"
         if last
         else blocks.DASH,
         "next": blocks.day(lead.next_date),
@@ -114,7 +121,7 @@ def template() -> bytes:
     b.tag("if last.missing")
     b.notice("{{ last.missing }}")
     b.tag("else")
-    blocks.kpi_table(b, "last.kpis")
+    blocks.kpi_table(b, "last.kpis", month="上月")
     b.tag("endif")
     b.heading("上报数与档案统计核对", 3)
     b.table(
@@ -145,9 +152,9 @@ def template() -> bytes:
     b.tag("endif")
     b.heading("三、本月（{{ period_label }}）工作计划")
     b.tag("if last.missing")
-    b.notice("上月月报未报送，没有本月的工作计划和指标目标。")
+    b.text("上月月报未报送，没有本月的工作计划和指标目标。")
     b.tag("else")
-    blocks.plan_tables(b, "last.")
+    blocks.plan_tables(b, "last.", month="本月")
     b.tag("endif")
     b.heading("四、本月到期跟进客户")
     b.text("截至{{ as_of }}，下次跟进日期在本月的客户共 {{ due|length }} 人。{{ overdue_note }}")
@@ -163,6 +170,22 @@ def template() -> bytes:
             Col("跟进人", "{{ d.staff }}", 16, "c"),
         ],
         "d in due",
+    )
+    b.tag("endif")
+    b.tag("if overdue")
+    b.heading("逾期未跟进客户", 3)
+    b.table(
+        [
+            Col("客户", "{{ d.name }}", 17),
+            Col("手机号码", "{{ d.phone }}", 27, "c"),
+            Col("等级", "{{ d.grade }}", 12, "c"),
+            Col("意向项目", "{{ d.project }}", 29),
+            Col("最近跟进", "{{ d.last }}", 27, "c"),
+            Col("应跟进日期", "{{ d.next }}", 26, "c"),
+            Col("逾期", "{{ d.late }}", 14, "c"),
+            Col("跟进人", "{{ d.staff }}", 16, "c"),
+        ],
+        "d in overdue",
     )
     b.tag("endif")
     return b.save()

@@ -86,8 +86,8 @@ def charts(figures: ArchiveFigures, branch: str, snapshot: MonthSnapshot) -> dic
     townships = township_chart(figures.townships(branch, month))
     grades = grade_chart(dict(figures.grades_at_end(branch, month)))
     points = figures.trend(branch, month.back(TREND_MONTHS))
-    while len(points) > 3 and not (points[0].new or points[0].followups or points[0].ab):
-        points = points[1:]  # months before the branch had any data
+    while len(points) > 1 and not (points[0].new or points[0].followups or points[0].ab):
+        points = points[1:]  # a trend starts with the branch's first month of data
     trend = trend_chart(points)
     return {
         "chart_townships": townships or f"{month.label}无新登记客户，无乡镇分布。",
@@ -143,7 +143,7 @@ def template() -> bytes:
     b.heading("六、图表")
     b.figure("chart_townships", "图1　本月新增登记客户户籍乡镇分布（档案统计）")
     b.figure("chart_grades", "图2　客户等级结构（截至月末，档案统计）")
-    b.figure("chart_trend", "图3　逐月趋势（档案统计，最近六个月内）")
+    b.figure("chart_trend", "图3　逐月趋势（档案统计，自有数据的第一个月起，最多六个月）")
     b.heading("七、客户结构（档案统计）")
     b.table([Col("栏目", "{{ m.field }}", 30), Col("分布", "{{ m.parts }}", 124)], "m in mix")
     b.note("{{ mix_basis }}")

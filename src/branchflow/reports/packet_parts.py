@@ -85,11 +85,8 @@ def _city(settings: Settings, branch: str) -> str:
 def markets_template(b: TemplateBuilder) -> None:
     b.tag("if receives.market")
     b.heading("{{ no.market }}、各分中心市场研究报告")
-    b.tag("for mk in market")
+    b.tag("for mk in market_filed")
     b.heading("{{ mk.branch }}", 2)
-    b.tag("if mk.missing")
-    b.notice("{{ mk.missing }}")
-    b.tag("else")
     b.text("{{ mk.title }}　填报人：{{ mk.reporter }}")
     b.labelled("务工人员规模估计", "{{ mk.worker_scale }}")
     b.heading("主要来源县/乡镇", 3)
@@ -122,7 +119,8 @@ def markets_template(b: TemplateBuilder) -> None:
     b.text("{{ mk.competitors }}")
     b.heading("对策建议", 3)
     b.text("{{ mk.suggestions }}")
-    b.tag("endif")
+    b.tag("else")
+    b.text("本月尚无分中心报送市场研究报告。")
     b.tag("endfor")
     b.tag("endif")
 
@@ -158,34 +156,39 @@ def news(settings: Settings, snapshot: MonthSnapshot) -> dict[str, Any]:
             ]
     items.sort(key=lambda item: (item[0], item[1]))
     missing = []
-    for week in snapshot.weeks:
-        if not month.holds(week.first + timedelta(days=3)) or not _due_passed(
-            settings, week, snapshot
-        ):
-            continue  # a week belongs to the month holding its Thursday (ISO)
-        absent = [b for b in settings.branch_names if b not in snapshot.weekly.get(week.key, {})]
-        if absent:
-            due = due_text(settings, "weekly", week)
-            missing.append(
-                f"{'、'.join(absent)}未报送{week.label}营销活动周报"
-                + (f"（{due}）。" if due else "。")
-            )
+    for week, absent in missing_weeks(settings, snapshot).items():
+        due = due_text(settings, "weekly", week)
+        missing.append(
+            f"{'、'.join(absent)}未报送{week.label}营销活动周报" + (f"（{due}）。" if due else "。")
+        )
     return {"activities": [a for _, _, a in items], "missing": missing}
+
+
+def missing_weeks(settings: Settings, snapshot: MonthSnapshot) -> dict[Week, list[str]]:
+    """The month's weeks whose news was due by the documents' moment, and who did not file."""
+    found: dict[Week, list[str]] = {}
+    for week in snapshot.weeks:
+        if not snapshot.month.holds(week.first + timedelta(days=3)):
+            continue  # a week belongs to the month holding its Thursday (ISO)
+        if not _due_passed(settings, week, snapshot):
+            continue
+        filed = snapshot.weekly.get(week.key, {})
+        absent = [b for b in settings.branch_names if b not in filed]
+        if absent:
+            found[week] = absent
+    return found
 
 
 def _due_passed(settings: Settings, week: Week, snapshot: MonthSnapshot) -> bool:
     rule = deadline(settings, "weekly")
     days, at = (rule.weekday, rule.at) if rule and rule.weekday else (1, time(23, 59))
     due = datetime.combine(week.last + timedelta(days=days), at, tzinfo=settings.timezone)
-    return snapshot.now > due
+    return snapshot.as_of > due
 
 
 def news_template(b: TemplateBuilder) -> None:
     b.tag("if receives.weekly")
     b.heading("{{ no.weekly }}、营销活动新闻")
-    b.tag("for n in weekly.missing")
-    b.notice("{{ n }}")
-    b.tag("endfor")
     news_items(b, "weekly.activities")
     b.tag("if not weekly.activities")
     b.text("本月各分中心未报送营销活动。")
@@ -214,16 +217,13 @@ def merchants(settings: Settings, snapshot: MonthSnapshot) -> dict[str, Any]:
         report = snapshot.monthly_of(branch, month)
         if report is None:
             missing.append(blocks.missing_report(settings, branch, "monthly", month))
-        rows += blocks.merchant_rows(report)
+        rows += blocks.merchant_rows(settings, report)
     return {"rows": rows, "missing": missing}
 
 
 def merchants_template(b: TemplateBuilder) -> None:
     b.tag("if receives.merchants")
     b.heading("{{ no.merchants }}、招商商家")
-    b.tag("for n in merchants.missing")
-    b.notice("{{ n }}（招商商家随月报报送）")
-    b.tag("endfor")
     b.tag("if merchants.rows")
     blocks.merchants_table(b, "merchants.rows", with_branch=True)
     b.tag("else")
@@ -273,16 +273,6 @@ def changes(settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures
 def changes_template(b: TemplateBuilder) -> None:
     b.tag("if receives.archive_changes")
     b.heading("{{ no.archive_changes }}、客户档案变动")
-    b.table(
-        [
-            Col("分中心", "{{ c.branch }}", 40),
-            Col("本月新登记客户", "{{ c.new }}", 30, "c"),
-            Col("资料有变动的客户", "{{ c.changed }}", 30, "c"),
-            Col("变动项数", "{{ c.fields }}", 24, "c"),
-            Col("本月跟进人次", "{{ c.visits }}", 30, "c"),
-        ],
-        "c in archive_changes.branches",
-    )
     b.text("{{ archive_changes.note }}")
     b.tag("if archive_changes.rows")
     b.table(
@@ -316,7 +306,7 @@ def conflicts(settings: Settings, snapshot: MonthSnapshot) -> dict[str, Any]:
             "owner": f"{c['owner_branch']}\n{blocks.day(c['owner_registered_on'])}",
             "claimant": f"{c['claimant_branch']}\n{blocks.day(c['claimant_registered_on'])}",
             "result": _conflict_result(c),
-            "source": f"{blocks.text(c.get('source_file'), '')} {c.get('cell') or ''}".strip(),
+            "source": source_text(c["claimant_branch"], c["detected_at"], c.get("cell")),
         }
         for c in found
     ]
@@ -330,6 +320,15 @@ def _conflict_result(c: dict[str, Any]) -> str:
     if c["resolution"] == "kept_by_owner":
         return "保护期内，归属不变"
     return "已过保护期，转归后报分中心"
+
+
+def source_text(branch: str, received: datetime, cell: str | None) -> str:
+    """Where a row came from, in the reader's words: “深圳分中心 11月21日报送的客户档案第 8 行”
+    (never a file name or a cell reference)."""
+    sheet, _, address = (cell or "").partition("!")
+    row = "".join(ch for ch in address if ch.isdigit())
+    where = f"{sheet or '客户档案'}第 {row} 行" if row else sheet or "客户档案"
+    return f"{branch} {short_day(received.date())}报送的{where}"
 
 
 def conflicts_template(b: TemplateBuilder) -> None:
@@ -347,7 +346,7 @@ def conflicts_template(b: TemplateBuilder) -> None:
             Col("首次登记", "{{ c.owner }}", 24, "c"),
             Col("后报", "{{ c.claimant }}", 24, "c"),
             Col("处理", "{{ c.result }}", 22),
-            Col("后报来源", "{{ c.source }}", 22),
+            Col("后报来源", "{{ c.source }}", 40),
         ],
         "c in conflicts.rows",
     )

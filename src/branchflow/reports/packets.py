@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from branchflow.config import Department, Settings
-from branchflow.reports import blocks, packet_parts
+from branchflow.config import CONFIG_NAME, Department, Settings
+from branchflow.reports import blocks, packet_overview, packet_parts
 from branchflow.reports.figures import ArchiveFigures
 from branchflow.reports.periods import numeral
 from branchflow.reports.snapshot import MonthSnapshot
@@ -40,10 +40,11 @@ def context(
 ) -> dict[str, Any]:
     month = snapshot.month
     wanted = [k for k in SECTIONS if k in department.receives]
-    unknown = [k for k in department.receives if k not in SECTIONS]
-    branches = settings.branch_names
     monthly = (
-        [blocks.monthly_block(settings, b, month, snapshot.monthly_of(b, month)) for b in branches]
+        [
+            blocks.monthly_block(settings, b, month, snapshot.monthly_of(b, month))
+            for b in settings.branch_names
+        ]
         if {"monthly_summary", "monthly_plan"} & set(wanted)
         else []
     )
@@ -54,33 +55,48 @@ def context(
         "archive_changes": lambda: packet_parts.changes(settings, snapshot, figures),
         "conflicts": lambda: packet_parts.conflicts(settings, snapshot),
     }
+    sections = {k: (parts[k]() if k in wanted else {}) for k in parts}
     return {
         **blocks.frame(settings, f"{department.name}资料包", month.label, snapshot.now),
         "department": department.name,
         "receives": {k: k in wanted for k in SECTIONS},
-        "no": {k: numeral(wanted.index(k)) if k in wanted else "" for k in SECTIONS},
-        "receives_text": "、".join(SECTIONS[k] for k in wanted) or "（未配置）",
+        # the comparison page is 一; the detail sections follow in the order of SECTIONS
+        "no": {k: numeral(wanted.index(k) + 1) if k in wanted else "" for k in SECTIONS},
+        "receives_text": "、".join(SECTIONS[k] for k in wanted) or "（未设置）",
         "nothing": not wanted,
-        "unknown": [
-            f"branchflow.toml 中“{department.name}”的 receives 含有无法识别的“{k}”，已忽略；"
-            f"可选：{'、'.join(SECTIONS)}。"
-            for k in unknown
-        ],
+        "unknown": [],  # said to whoever runs the report (config_notes), not to the department
+        "missing_notices": packet_overview.missing_notices(settings, snapshot, set(wanted)),
+        "compare": packet_overview.compare(settings, snapshot, figures, set(wanted)),
         "monthly": monthly,
+        "monthly_filed": [m for m in monthly if not m["missing"]],
+        "market_filed": [m for m in sections["market"] or () if not m["missing"]],
         "next_label": month.shift(1).label,
-        **{k: (parts[k]() if k in wanted else {}) for k in parts},
+        **sections,
     }
+
+
+def config_notes(settings: Settings) -> list[str]:
+    """Names in a department's `receives` that match no section: told when reports are made."""
+    return [
+        f"{CONFIG_NAME} 中“{d.name}”的 receives 含有无法识别的“{k}”，已忽略；"
+        f"可选：{'、'.join(SECTIONS)}。"
+        for d in settings.departments
+        for k in d.receives
+        if k not in SECTIONS
+    ]
 
 
 def template() -> bytes:
     b = TemplateBuilder("部门资料包")
     blocks.frame_title(b, "{{ department }}资料包", "{{ period_label }}")
-    b.text("按 branchflow.toml 的报送规则，本部门接收：{{ receives_text }}。")
+    b.text("按公司报送制度，本部门接收：{{ receives_text }}。先列各分中心对比，后附各分中心明细。")
     b.tag("for u in unknown")
     b.notice("{{ u }}")
     b.tag("endfor")
     b.tag("if nothing")
-    b.text("branchflow.toml 中本部门的 receives 为空，没有需要接收的资料。")
+    b.text("本部门尚未设置接收的资料。")
+    b.tag("else")
+    packet_overview.template(b)
     b.tag("endif")
     _summaries(b)
     _plans(b)
@@ -95,14 +111,12 @@ def template() -> bytes:
 def _summaries(b: TemplateBuilder) -> None:
     b.tag("if receives.monthly_summary")
     b.heading("{{ no.monthly_summary }}、各分中心月度工作总结")
-    b.tag("for br in monthly")
+    b.tag("for br in monthly_filed")
     b.heading("{{ br.branch }}", 2)
-    b.tag("if br.missing")
-    b.notice("{{ br.missing }}")
-    b.tag("else")
     blocks.kpi_table(b, "br.kpis")
     blocks.sections(b, "br.sections")
-    b.tag("endif")
+    b.tag("else")
+    b.text("本月尚无分中心报送月度工作总结。")
     b.tag("endfor")
     b.tag("endif")
 
@@ -110,12 +124,10 @@ def _summaries(b: TemplateBuilder) -> None:
 def _plans(b: TemplateBuilder) -> None:
     b.tag("if receives.monthly_plan")
     b.heading("{{ no.monthly_plan }}、各分中心下月工作计划（{{ next_label }}）")
-    b.tag("for br in monthly")
+    b.tag("for br in monthly_filed")
     b.heading("{{ br.branch }}", 2)
-    b.tag("if br.missing")
-    b.notice("{{ br.missing }}")
-    b.tag("else")
     blocks.plan_tables(b, "br.")
-    b.tag("endif")
+    b.tag("else")
+    b.text("本月尚无分中心报送下月工作计划。")
     b.tag("endfor")
     b.tag("endif")

@@ -99,10 +99,23 @@ class Week:
 
     @property
     def label(self) -> str:
-        return f"{self.year}年第{self.week}周（{short_day(self.first)}—{short_day(self.last)}）"
+        return f"{self.year}年{self.short_label}"
+
+    @property
+    def short_label(self) -> str:
+        """ "第47周（11月16日—11月22日）": how HQ writes a week (never "W47")."""
+        return f"第{self.week}周（{short_day(self.first)}—{short_day(self.last)}）"
 
     def holds(self, day: date | None) -> bool:
         return day is not None and self.first <= day <= self.last
+
+
+def period_label(key: str) -> str:
+    """A period key as a reader writes it: 2026-11 → 2026年11月, 2026-W47 → 第47周（…）."""
+    try:
+        return Week.parse(key).short_label if "W" in key else Month.parse(key).label
+    except ConfigError:
+        return key
 
 
 def weeks_overlapping(month: Month) -> list[Week]:

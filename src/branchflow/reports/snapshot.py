@@ -36,6 +36,18 @@ class MonthSnapshot:
     def monthly_of(self, branch: str, month: Month) -> ReportData | None:
         return self.monthly.get(month.key, {}).get(branch)
 
+    @property
+    def end(self) -> datetime:
+        """The first moment after the month."""
+        assert self.now.tzinfo is not None
+        return self.month.end(self.now.tzinfo)  # type: ignore[arg-type]
+
+    @property
+    def as_of(self) -> datetime:
+        """The moment the documents judge by: the month's end, or now while the month lasts
+        (so a document rendered again later says the same)."""
+        return min(self.now, self.end)
+
 
 @dataclass(frozen=True)
 class WeekSnapshot:

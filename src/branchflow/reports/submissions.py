@@ -16,7 +16,7 @@ from branchflow import calendar as deadlines
 from branchflow.config import Settings
 from branchflow.errors import BranchflowError
 from branchflow.reports import blocks
-from branchflow.reports.periods import Month, deadline
+from branchflow.reports.periods import Month, Week, deadline, period_label
 from branchflow.reports.word_style import Col, TemplateBuilder
 from branchflow.templates.definitions import KIND_NAMES
 
@@ -106,14 +106,14 @@ def _row(branch: str, items: Sequence[Any]) -> dict[str, Any]:
         mine = sorted((s for s in items if s.deliverable == kind), key=lambda s: s.period)
         cell = RichText()
         for n, s in enumerate(mine):
-            prefix = f"{s.period.split('-')[1]} " if kind == "weekly" else ""
+            prefix = f"第{Week.parse(s.period).week}周 " if kind == "weekly" else ""
             text, colour = _state(s)
             cell.add(("\n" if n else "") + prefix + text, color=colour, bold=colour == RED)
         row[kind] = cell if mine else RichText(blocks.DASH)
     due = [s for s in items if _counts(s)]
     on_time = sum(s.state == "on_time" for s in due)
     row["on_time"] = f"{on_time}/{len(due)}" if due else blocks.DASH
-    row["rate"] = f"{on_time / len(due):.0%}" if due else blocks.DASH
+    row["rate"] = blocks.percent(on_time / len(due)) if due else blocks.DASH
     return row
 
 
@@ -151,7 +151,7 @@ def _detail(s: Any) -> dict[str, str]:
     return {
         "branch": s.branch,
         "item": KIND_NAMES.get(s.deliverable, s.deliverable),
-        "period": s.period,
+        "period": period_label(s.period),
         "due": blocks.day(s.due),
         "submitted": blocks.day(s.submitted_at),
         "state": text,
@@ -162,7 +162,7 @@ def _hq_line(s: Any) -> str:
     text, _ = _state(s)
     when = f"，{blocks.day(s.submitted_at)} 报送" if s.submitted_at else ""
     name = KIND_NAMES.get(s.deliverable, s.deliverable)
-    return f"{name}（{s.period}，截止 {blocks.day(s.due)}）：{text}{when}。"
+    return f"{name}（{period_label(s.period)}，截止 {blocks.day(s.due)}）：{text}{when}。"
 
 
 def template() -> bytes:

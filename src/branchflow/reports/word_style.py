@@ -24,6 +24,8 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, RGBColor
 from docx.table import Table
 
+from branchflow.reports.table_fit import TABLE_ORDER, set_child
+
 FANGSONG, HEITI, KAITI, SONGTI = "仿宋", "黑体", "楷体", "宋体"
 LATIN = "Times New Roman"
 A4 = (Mm(210), Mm(297))
@@ -31,6 +33,8 @@ A4 = (Mm(210), Mm(297))
 PORTRAIT_MARGINS = (Mm(37), Mm(35), Mm(28), Mm(26))
 LANDSCAPE_MARGINS = (Mm(25), Mm(22), Mm(25), Mm(25))
 TABLE_TEXT, TABLE_HEAD, NOTICE, NOTE, FIGURE = "表格文字", "表头", "缺报提示", "说明", "图表"
+CAPTION = "图题"
+CELL_SIDE_MARGIN = 85  # twips, left and right of a table cell's text
 ALIGN = {
     "l": WD_ALIGN_PARAGRAPH.LEFT,
     "c": WD_ALIGN_PARAGRAPH.CENTER,
@@ -53,9 +57,9 @@ class TemplateBuilder:
 
     def __init__(self, title: str, *, landscape: bool = False) -> None:
         self.doc = Document()
-        self.doc.core_properties.title = title
-        self.doc.core_properties.author = "branchflow"
-        self.doc.core_properties.language = "zh-CN"
+        core = self.doc.core_properties
+        core.title, core.author, core.comments, core.language = title, "", "", "zh-CN"
+        _drop_thumbnail(self.doc)  # python-docx's default template carries a picture of a page
         _setup_styles(self.doc)
         self.text_width = _setup_page(self.doc, landscape)
         _setup_header_footer(self.doc, self.text_width)
@@ -88,8 +92,8 @@ class TemplateBuilder:
         self.doc.add_paragraph(text, style=NOTE)
 
     def figure(self, variable: str, caption: str) -> None:
-        self.doc.add_paragraph(f"{{{{ {variable} }}}}", style=FIGURE)
-        self.doc.add_paragraph(caption, style=TABLE_HEAD)
+        self.doc.add_paragraph(f"{{{{ {variable} }}}}", style=FIGURE)  # kept with its caption
+        self.doc.add_paragraph(caption, style=CAPTION)
 
     def labelled(self, label: str, value: str) -> None:
         """“label：value” with the label in 黑体, as official reports set a lead-in."""
@@ -147,6 +151,7 @@ class _Look:
     indent: bool = False  # first line indented two characters
     outline: int | None = None
     color: str | None = None
+    keep: bool = False  # kept on one page with the paragraph after it (headings, figures)
 
 
 LOOKS: dict[str, _Look] = {
@@ -164,7 +169,8 @@ LOOKS: dict[str, _Look] = {
     TABLE_HEAD: _Look(HEITI, 10.5, latin=HEITI, align="c", line=1.0),
     NOTICE: _Look(FANGSONG, 14, bold=True, before=2, after=2, indent=True, color="C00000"),
     NOTE: _Look(KAITI, 10.5, latin=KAITI, after=4, line=1.0, color="595959"),
-    FIGURE: _Look(FANGSONG, 10.5, align="c", before=6, line=None),
+    FIGURE: _Look(FANGSONG, 10.5, align="c", before=6, line=None, keep=True),
+    CAPTION: _Look(HEITI, 10.5, latin=HEITI, align="c", after=6, line=1.0),
 }
 
 
@@ -215,7 +221,7 @@ def _apply_look(style: BaseOxmlElement, look: _Look) -> None:
     for child in style.findall(qn("w:pPr")) + style.findall(qn("w:rPr")):
         style.remove(child)
     ppr = OxmlElement("w:pPr")
-    if look.outline is not None:
+    if look.outline is not None or look.keep:
         ppr.append(OxmlElement("w:keepNext"))
         ppr.append(OxmlElement("w:keepLines"))
     spacing = _el("w:spacing", before=str(int(look.before * 20)), after=str(int(look.after * 20)))
@@ -311,11 +317,27 @@ def _page_field(run: BaseOxmlElement) -> None:
     run.append(_el("w:fldChar", fldCharType="end"))
 
 
+def _drop_thumbnail(doc: WordDocument) -> None:
+    rels = doc.part.package.rels
+    for key, rel in list(rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            rels.pop(key)
+
+
 def _table_layout(table: Table, widths_mm: Sequence[float]) -> None:
+    """The template's first guess; the rendered table is sized to its content (table_fit)."""
     tbl = table._tbl
     tblpr = tbl.tblPr
-    tblpr.append(_el("w:tblW", w=str(int(sum(widths_mm) * 56.7)), type="dxa"))
-    tblpr.append(_el("w:tblLayout", type="fixed"))
+    set_child(tblpr, "tblW", TABLE_ORDER, w=str(int(sum(widths_mm) * 56.7)), type="dxa")
+    set_child(tblpr, "tblLayout", TABLE_ORDER, type="fixed")
+    margins = _el("w:tblCellMar")  # 0.15 cm beside the text (Word's 0.19 cm wastes a wide table)
+    for side in ("left", "right"):
+        margins.append(_el(f"w:{side}", w=str(CELL_SIDE_MARGIN), type="dxa"))
+    for old in tblpr.findall(qn("w:tblCellMar")):
+        tblpr.remove(old)
+    later = {qn("w:tblLook"), qn("w:tblCaption"), qn("w:tblDescription")}
+    spot = next((i for i, child in enumerate(tblpr) if child.tag in later), len(tblpr))
+    tblpr.insert(spot, margins)
     grid = tbl.tblGrid
     for col, width in zip(grid.iterfind(qn("w:gridCol")), widths_mm, strict=True):
         col.set(qn("w:w"), str(int(width * 56.7)))

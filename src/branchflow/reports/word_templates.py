@@ -1,12 +1,13 @@
 """The Word templates (templates/word/*.docx): generated from code, then HQ's to restyle in Word.
 
-`install_word_templates` writes the ones a workspace lacks and never overwrites one that exists,
-so HQ's edits survive; `python -m branchflow.reports DIR` regenerates them all
-(the repository's committed copies).
+`install_word_templates` writes the ones a workspace lacks, and replaces one still exactly as an
+earlier version built it; it never overwrites one HQ edited, so HQ's edits survive.
+`python -m branchflow.reports DIR` regenerates them all (the repository's committed copies).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from collections.abc import Callable
@@ -39,6 +40,45 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     plans.TEMPLATE: plans.template,
 }
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+# sha256 of each template as earlier versions built it: a workspace file still byte-for-byte one
+# of these was never edited, so it is replaced by the current design (an edited one never is)
+SUPERSEDED: dict[str, frozenset[str]] = {
+    "例会资料.docx": frozenset(
+        {
+            "ab4302e6a6e011fb8b206e446b34371685173d7466f669e054fcacb56ceb6961",
+        }
+    ),
+    "报送考核.docx": frozenset(
+        {
+            "6ca7cf2a66588b45ec1c764d437a6eb6d15795ed477760230738af57e456eccb",
+        }
+    ),
+    "月度工作总结-汇总.docx": frozenset(
+        {
+            "cd8619b106b996843f0f1a47490f5165e3cf13fb33e4a58b682bc28f9f918570",
+        }
+    ),
+    "月度工作总结.docx": frozenset(
+        {
+            "550ca4152c1f31a71202bd12013d46deac9d445705e6b369ea36c0b150c754b1",
+        }
+    ),
+    "营销活动周报.docx": frozenset(
+        {
+            "d8c1e6b921dd510b1658c333c086768a87352eec0726f4d5331dc91e0e53b8c9",
+        }
+    ),
+    "部门资料包.docx": frozenset(
+        {
+            "1aaed278573b7ac4e0d8d74d2c8bffcb74cc986f51271105328a980b6a90b3ac",
+        }
+    ),
+    "项目客户清单.docx": frozenset(
+        {
+            "4765ae53b49831a4a0847f5df2211ce27b3b59e34608f0fb483385b0a5acdf48",
+        }
+    ),
+}
 
 
 def build_template(name: str) -> bytes:
@@ -55,7 +95,7 @@ def install_word_templates(target_dir: Path, overwrite: bool = False) -> list[Pa
     written = []
     for name in BUILDERS:
         path = target_dir / name
-        if path.exists() and not overwrite:
+        if path.exists() and not overwrite and not _superseded(path):
             continue
         temp = path.with_name(f".{path.stem}.tmp.docx")
         try:
@@ -68,6 +108,15 @@ def install_word_templates(target_dir: Path, overwrite: bool = False) -> list[Pa
             ) from exc
         written.append(path)
     return written
+
+
+def _superseded(path: Path) -> bool:
+    """An earlier built-in design nobody has edited (not one HQ restyled)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return False
+    return digest in SUPERSEDED.get(path.name, frozenset())
 
 
 def _stable(data: bytes) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from branchflow.config import BLANKS_DIR, DISTRIBUTION_DIR, RECEIPTS_DIR, Settin
 from branchflow.distribute import distribute
 from branchflow.pipeline import FileOutcome, ingest
 from branchflow.reports import render_period
+from branchflow.sample import story
 from branchflow.sample.fill import Drop, Filling, Quirks, fill_template
 from branchflow.sample.people import SampleCompany
 from branchflow.templates.definitions import TEMPLATES
@@ -21,6 +23,8 @@ from branchflow.workspace import prepare_demo_workspace
 MONTHS = ((2026, 10), (2026, 11))
 REPORT_PERIOD = "2026-11"
 REPORT_WEEK = "2026-W46"
+REPORTS_AT = datetime(2026, 12, 1, 9, 30)
+SKIPPED_WEEK = ("深圳分中心", "2026-W47")  # the one weekly news a branch forgot
 STAFF = ("罗明", "田秀英", "冉海", "龙小燕")
 QUIRKS = {
     "东莞分中心": Quirks(phones_as_float=True, text_dates=True),
@@ -50,10 +54,13 @@ def run_demo(directory: Path, on_file: Callable[[FileOutcome], None] | None = No
             )
             report = ingest(moment, archive, on_file=on_file)
             outcomes.extend(o for o in report.outcomes if o.status != "ignored")
-    documents = render_period(settings, period=REPORT_PERIOD, week=None)
-    documents += render_period(settings, period=None, week=REPORT_WEEK)
+    # HQ makes November's documents on the morning of 1 December (or later, if the clock says so)
+    at = max(settings.now(), REPORTS_AT.replace(tzinfo=settings.timezone))
+    rendering = dataclasses.replace(settings, now_override=at)
+    documents = render_period(rendering, period=REPORT_PERIOD, week=None)
+    documents += render_period(rendering, period=None, week=REPORT_WEEK)
     # What each branch's 下发 folder holds as the replay ends (follow-ups due from that day on).
-    distribute(moment, REPORT_PERIOD)
+    distribute(rendering, REPORT_PERIOD)
     return _summary(settings, outcomes, documents) + _demo_accounts(settings)
 
 
@@ -106,11 +113,10 @@ def _drops(settings: Settings) -> Iterator[Drop]:
     projects = settings.project_names
     for index, branch in enumerate(settings.branches):
         company = SampleCompany(seed=index + 1, projects=projects, staff=STAFF)
+        yield _september(settings, index, company)
         customers: list[dict[str, Any]] = []
         for year, month in MONTHS:
-            yield from _branch_month(
-                settings, branch.name, branch.city, company, customers, year, month
-            )
+            yield from _branch_month(settings, index, branch.city, company, customers, year, month)
     yield from _hq_briefing(settings)
 
 
@@ -125,7 +131,7 @@ def _all_drops(settings: Settings) -> list[Drop]:
 
 def _branch_month(
     settings: Settings,
-    branch: str,
+    index: int,
     city: str,
     company: SampleCompany,
     customers: list[dict[str, Any]],
@@ -133,6 +139,7 @@ def _branch_month(
     month: int,
 ) -> Iterator[Drop]:
     """The running customer workbook (dropped twice), weekly news, monthly and market reports."""
+    branch = settings.branches[index].name
     followups: list[dict[str, Any]] = []
     quirks = QUIRKS.get(branch, Quirks())
     for day in (6, 19):
@@ -155,128 +162,156 @@ def _branch_month(
         )
         data = fill_template(_blank(settings, branch, "customers"), filling, quirks)
         yield Drop(_at(when, 18), branch, f"{branch[:2]}客户登记表.xlsx", data)
-    yield from _weekly(settings, branch, city, company, year, month)
+    events: list[dict[str, Any]] = []
+    yield from _weekly(settings, branch, city, company, year, month, events)
     if branch != "温州分中心" or month == 10:
         due = 25 if branch != "温州分中心" else 27  # 温州 is late in October, missing in November
-        yield _monthly(settings, branch, company, customers, followups, year, month, due)
+        month_events = [e for e in events if e["date"].month == month and e["type"] == "推介会"]
+        work = Work(customers, followups, month_events)
+        yield _monthly(settings, index, company, work, year, month, due)
     if branch not in {"深圳分中心"}:
-        yield _market(settings, branch, city, year, month)
+        yield _market(settings, index, city, year, month)
 
 
 def _weekly(
-    settings: Settings, branch: str, city: str, company: SampleCompany, year: int, month: int
+    settings: Settings,
+    branch: str,
+    city: str,
+    company: SampleCompany,
+    year: int,
+    month: int,
+    events: list[dict[str, Any]],
 ) -> Iterator[Drop]:
+    """Every Monday of the month, the news of the week before (and `events` collects them)."""
     first = date(year, month, 1)
     monday = first + timedelta(days=(7 - first.weekday()) % 7)
-    while monday.month == month and monday < date(2026, 11, 23):
+    while monday.month == month:
         week_start = monday - timedelta(days=7)
         iso = week_start.isocalendar()
         period = f"{iso.year}-W{iso.week:02d}"
+        activities = company.activities(week_start, city)
+        monday += timedelta(days=7)
+        if (branch, period) == SKIPPED_WEEK:
+            continue
+        events += activities
         filling = Filling(
             "weekly",
             {"branch": branch, "reporter": STAFF[1], "period": period},
-            {"activities": company.activities(week_start, city)},
+            {"activities": activities},
         )
         hour = 16 if company.rng.random() > 0.2 else 33  # now and then a day late
         data = fill_template(_blank(settings, branch, "weekly"), filling)
-        yield Drop(_at(monday, hour), branch, f"活动新闻{period}.xlsx", data)
-        monday += timedelta(days=7)
+        yield Drop(
+            _at(week_start + timedelta(days=7), hour), branch, f"活动新闻{period}.xlsx", data
+        )
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a branch did in the month, as its monthly report counts it."""
+
+    customers: list[dict[str, Any]]
+    followups: list[dict[str, Any]]
+    events: list[dict[str, Any]]  # the month's 推介会, from its weekly news
 
 
 def _monthly(
     settings: Settings,
-    branch: str,
+    index: int,
     company: SampleCompany,
-    customers: list[dict[str, Any]],
-    followups: list[dict[str, Any]],
+    work: Work,
     year: int,
     month: int,
     due: int,
 ) -> Drop:
-    this_month = [c for c in customers if c["registered_on"].month == month]
+    branch, city = settings.branches[index].name, settings.branches[index].city
+    this_month = [c for c in work.customers if c["registered_on"].month == month]
     plan_month = date(year + month // 12, month % 12 + 1, 10)
+    counted = {
+        "新增登记客户": len(this_month),
+        "有效客户(A+B)": sum(c["grade"] in "AB" for c in work.customers),
+        "覆盖乡镇数": len({c["township"] for c in this_month}),
+        "跟进人次": len(work.followups),
+    }
+    deals = story.merchants(index, branch, city, settings.project_names[1])
+    events = len(work.events)
     filling = Filling(
         "monthly",
         {
             "branch": branch,
             "reporter": STAFF[0],
             "period": f"{year}-{month:02d}",
-            "main_work": f"本月在工业园和老乡会开展推介，新登记客户 {len(this_month)} 人。",
-            "problems": "部分客户对异地公积金贷款政策不清楚；工地客户流动性大。",
-            "causes": "宣传资料对贷款政策说明不够；年底工地结算前客户资金未到位。",
-            "support": "请销售管理部提供公积金异地贷款政策说明；年底返乡看房专车支持。",
+            "main_work": f"本月举办推介会 {events} 场，新登记客户 {len(this_month)} 人，"
+            f"跟进 {len(work.followups)} 人次。",
+            **story.concerns(index, month),
         },
         {
-            "kpis": company.kpis(
-                len(this_month),
-                sum(c["grade"] in "AB" for c in customers),
-                len({c["township"] for c in this_month}),
-                len(followups),
-            ),
+            "kpis": story.results(company.rng, index, month, counted, work.events, len(deals)),
             "targets": [
-                {"kpi": r["kpi"], "target": r["target"] + 2} for r in company.kpis(0, 0, 0, 0)
+                {"kpi": kpi, "target": target}
+                for kpi, target in story.targets(index, month + 1).items()
             ],
-            "plan": [
-                {
-                    "item": "返乡置业推介会",
-                    "detail": "联合项目营销部在工业园举办推介会，邀约 A/B 类客户",
-                    "owner": STAFF[0],
-                    "due": plan_month,
-                    "involves": "市场策划部/" + settings.project_names[0],
-                },
-                {
-                    "item": "老业主回访",
-                    "detail": "回访本市场老业主，收集老带新线索",
-                    "owner": STAFF[2],
-                    "due": plan_month + timedelta(days=10),
-                    "involves": "客户服务部",
-                },
-            ],
-            "merchants": [
-                {
-                    "name": f"{branch[:2]}黔味餐饮管理有限公司",
-                    "business": "餐饮",
-                    "contact": "杨先生",
-                    "phone": "0769-22334455" if branch == "东莞分中心" else "13900001111",
-                    "project": settings.project_names[1],
-                    "area": 120,
-                    "progress": "已看项目资料，计划返乡实地考察",
-                }
-            ],
+            "plan": _plan(settings, plan_month),
+            "merchants": deals,
         },
     )
     data = fill_template(_blank(settings, branch, "monthly"), filling)
     return Drop(_at(date(year, month, due), 15), branch, f"{month}月总结及下月计划.xlsx", data)
 
 
-def _market(settings: Settings, branch: str, city: str, year: int, month: int) -> Drop:
+def _plan(settings: Settings, plan_month: date) -> list[dict[str, Any]]:
+    """Next month's work items, as a branch plans them in the month before."""
+    first, second = story.PLANS.get(plan_month.month, story.PLANS[11])
+    return [
+        {
+            "item": first[0],
+            "detail": first[1],
+            "owner": STAFF[0],
+            "due": plan_month,
+            "involves": "市场策划部/" + settings.project_names[0],
+        },
+        {
+            "item": second[0],
+            "detail": second[1],
+            "owner": STAFF[2],
+            "due": plan_month + timedelta(days=10),
+            "involves": "客户服务部",
+        },
+    ]
+
+
+def _september(settings: Settings, index: int, company: SampleCompany) -> Drop:
+    """The month before the archive starts: only its report, which planned October's work."""
+    branch = settings.branches[index].name
+    goal = story.targets(index, 9)
+    counted = {k: round(goal[k] * company.rng.uniform(0.85, 1.1)) for k in story.ARCHIVE_KPIS}
+    events = [{"participants": company.rng.randrange(50, 90)} for _ in range(3)]
     filling = Filling(
-        "market",
+        "monthly",
         {
             "branch": branch,
             "reporter": STAFF[0],
-            "period": f"{year}-{month:02d}",
-            "worker_scale": f"{city}贵州籍务工人员约 3.5 万人，其中遵义籍约 1.2 万人",
-            "intent_ratio": "约 18% 有返乡置业意向，其中一年内置业约 6%",
-            "intent_places": "湄潭、凤冈县城；乡镇集镇次之",
-            "unit_types": "三室两厅为主",
-            "areas": "100–120㎡",
-            "budgets": "总价 40–60 万元",
-            "payments": "按揭为主，首付 3 成",
-            "timing": "春节前后返乡看房",
-            "competitors": "本地两家返乡置业中介在工业园派单，主打低首付。",
-            "suggestions": "春节前组织返乡看房团；针对工地客户推出年底结算后认购优惠。",
+            "period": "2026-09",
+            "main_work": "本月在工业园和老乡会开展推介，为国庆返乡看房做准备。",
+            **story.concerns(index, 9),
         },
         {
-            "sources": [
-                {"county": "湄潭县", "township": "永兴镇", "estimate": 1800, "note": "多在电子厂"},
-                {"county": "凤冈县", "township": "琊川镇", "estimate": 1200, "note": ""},
-            ],
-            "employment": [
-                {"industry": "电子制造", "estimate": 6000, "income_range": "5000–7000 元"},
-                {"industry": "建筑", "estimate": 3000, "income_range": "7000–10000 元"},
-            ],
+            "kpis": story.results(company.rng, index, 9, counted, events, 1),
+            "targets": [{"kpi": k, "target": t} for k, t in story.targets(index, 10).items()],
+            "plan": _plan(settings, date(2026, 10, 10)),
         },
+    )
+    data = fill_template(_blank(settings, branch, "monthly"), filling)
+    return Drop(_at(date(2026, 9, 25), 15), branch, "9月总结及下月计划.xlsx", data)
+
+
+def _market(settings: Settings, index: int, city: str, year: int, month: int) -> Drop:
+    branch = settings.branches[index].name
+    values, tables = story.market(index, city, month)
+    filling = Filling(
+        "market",
+        {"branch": branch, "reporter": STAFF[0], "period": f"{year}-{month:02d}", **values},
+        tables,
     )
     data = fill_template(_blank(settings, branch, "market"), filling)
     return Drop(

@@ -168,7 +168,9 @@ class SampleCompany:
     def activities(self, monday: date, city: str) -> list[dict[str, Any]]:
         rows = []
         for i in range(self.rng.randrange(1, 3)):
-            kind = self.rng.choice(ACTIVITY_TYPES[:3])
+            # most weeks open with a weekend 推介会; the rest is 外展 or an owners' event
+            pitch = i == 0 and self.rng.random() < 0.75
+            kind = ACTIVITY_TYPES[0] if pitch else self.rng.choice(ACTIVITY_TYPES[1:3])
             day = monday + timedelta(days=self.rng.randrange(0, 7))
             people = self.rng.randrange(20, 160)
             rows.append(
