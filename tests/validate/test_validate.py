@@ -198,7 +198,7 @@ def test_header_block() -> None:
     batch = validate(customers({}, values=values), context())
     assert flat(batch) == [
         (S, "B1", "branch.mismatch"),
-        (S, "B2", "required.missing"),
+        (S, "B2", "reporter.blank"),  # every row names its 置业顾问: a warning
         (S, "B3", "period.kept"),  # optional in a 客户档案: this month, with a warning
     ]
     assert batch.period == "2026-11" and batch.issues[-1].severity == "warning"
@@ -215,7 +215,7 @@ def test_a_label_parse_did_not_find_is_not_reported_twice() -> None:
     parsed = customers({}, values={"branch": "东莞分中心"}, absent=("reporter",), issues=[missing])
     assert flat(validate(parsed, context())) == [(S, "", "label.missing")]
     parsed = customers({}, values={"branch": "东莞分中心"}, absent=("reporter",))
-    assert flat(validate(parsed, context())) == [(S, "", "required.missing")]
+    assert flat(validate(parsed, context())) == [(S, "", "reporter.blank")]
 
 
 def weekly(period: Any, *activities: dict[str, Any]) -> Any:
@@ -431,3 +431,11 @@ def test_strict_stays_strict_at_the_right_cell() -> None:
         ("K11", "required.missing"),
     ]
     assert not batch.accepted
+
+
+def test_a_customer_list_with_a_blank_reporter_is_taken_with_a_warning() -> None:
+    batch = validate(customers({}, values={"branch": "东莞分中心", "reporter": None}), context())
+    assert batch.accepted
+    assert [(i.field, i.code, i.severity) for i in batch.issues] == [
+        ("填报人", "reporter.blank", "warning")
+    ]

@@ -19,6 +19,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         "无法识别这个工作簿是哪一种报表：请从“空白模板”文件夹取模板重新填写",
     ),
     "required.missing": (E, "“{field}”是必填项，但这里是空的：请补填"),
+    "reporter.blank": (
+        W,
+        "“{field}”没有填写：客户已按每行的置业顾问登记；以后请在这里写上填表人姓名",
+    ),
     "branch.mismatch": (
         W,
         "表中分中心写的是“{value}”，而文件放在“{branch}”文件夹里：以文件夹为准，已按“{branch}”登记",
@@ -163,7 +167,7 @@ def make_issue(code: str, sheet: str, cell: str, field: str, **params: Any) -> I
 # once per distinct value), and warnings that say a value was kept as written.
 CORRECTION_CODES = frozenset(
     {"enum.synonym", "enum.other", "number.converted", "number.range", "county.short_name",
-     "township.short_name"}
+     "township.short_name", "county.former_name", "township.former_name"}
 )  # fmt: skip
 KEPT_CODES = frozenset(
     {"enum.kept", "project.kept", "number.kept", "number.unit_kept", "date.kept",
