@@ -18,7 +18,8 @@ import branchflow.watch.aftercare as aftercare_module
 import branchflow.watch.loop as loop_module
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
-from branchflow.pipeline import QUARANTINE_DIR, process_file
+from branchflow.pipeline import process_file
+from branchflow.watch.quarantine import QUARANTINE_DIR
 from watch_helpers import (
     BRANCH,
     WatchProcess,

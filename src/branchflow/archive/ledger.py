@@ -184,3 +184,21 @@ def mark_cleared(conn: Connection, file_id: int, receipt_path: str, at: datetime
         update(files).where(files.c.id == file_id).values(receipt_path=receipt_path, cleared_at=at)
     )
     return bool(result.rowcount)
+
+
+def note_receipt(conn: Connection, file_id: int, receipt_path: str) -> bool:
+    """Record that the drop's answer is written (before the inbox file is removed)."""
+    result = conn.execute(
+        update(files).where(files.c.id == file_id).values(receipt_path=receipt_path)
+    )
+    return bool(result.rowcount)
+
+
+def unfinished_drop(conn: Connection, sha256: str, relative: str) -> Row[Any] | None:
+    """The latest drop of these bytes at this place whose processing was interrupted."""
+    return conn.execute(
+        select(files)
+        .where(files.c.sha256 == sha256, files.c.relative == relative, files.c.cleared_at.is_(None))
+        .order_by(files.c.id.desc())
+        .limit(1)
+    ).first()

@@ -23,9 +23,11 @@ from watchdog.observers.api import BaseObserver
 
 from branchflow.archive.localdisk import network_fs_type
 from branchflow.archive.store import Archive
-from branchflow.config import RESERVED_DIRS, Settings
+from branchflow.config import Settings
 from branchflow.errors import StoreError, StoreUnavailable
-from branchflow.pipeline import find_drops, is_drop, process_file, quarantine_file
+from branchflow.inbox import LINK_NOTE, walk_folder
+from branchflow.nofollow import NotRegularFile
+from branchflow.pipeline import find_drops, is_drop, process_file
 from branchflow.watch.aftercare import Aftercare
 from branchflow.watch.observe import (
     WAKE,
@@ -35,6 +37,7 @@ from branchflow.watch.observe import (
     start_observer,
     stop_observer,
 )
+from branchflow.watch.quarantine import quarantine_file
 from branchflow.watch.stability import StabilityTracker, Verdict
 
 log = logging.getLogger("branchflow.watch")
@@ -172,7 +175,7 @@ class Watcher:
             return
         path, is_dir = notice
         if is_dir:
-            for found in _walk(path):
+            for found in walk_folder(path)[0]:
                 self._track(found, event=True)
         else:
             self._track(path, event=True)
@@ -296,8 +299,11 @@ class Watcher:
         name = self._rel(path)
         try:
             outcome = process_file(path, self.settings, self.archive)
+        except NotRegularFile:
+            self.tracker.forget(path)
+            log.warning("未处理 %s：%s", name, LINK_NOTE)
         except FileNotFoundError as exc:
-            if path.exists():
+            if os.path.lexists(path):
                 self._failed(path, exc)
             else:
                 self.tracker.forget(path)
@@ -362,12 +368,3 @@ class Watcher:
             return path.relative_to(self.settings.workspace).as_posix()
         except ValueError:
             return str(path)
-
-
-def _walk(folder: Path) -> list[Path]:
-    """Every file under a folder created or moved into the inbox (answers and blanks skipped)."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in RESERVED_DIRS and not d.startswith(".")]
-        found.extend(Path(root) / f for f in files)
-    return found
