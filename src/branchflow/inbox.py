@@ -54,7 +54,7 @@ def list_drops(inbox: Path, folders: set[str]) -> tuple[list[Path], list[LeftAlo
         elif _is_link_entry(entry):
             if entry.name in folders:
                 left.append(LeftAlone(path, FOLDER_LINK_NOTE))
-            elif not intake.is_litter(entry.name):
+            elif not entry.name.startswith("."):
                 left.append(LeftAlone(path, LINK_NOTE))
         elif entry.is_file(follow_symlinks=False) and not intake.is_litter(entry.name):
             left.append(LeftAlone(path, ROOT_FILE_NOTE))
@@ -80,6 +80,9 @@ def _walk(top: Path, ready: list[Path], left: list[LeftAlone]) -> None:
         elif _real_folder(entry):
             if entry.name not in RESERVED_DIRS and not entry.name.startswith("."):
                 stack.append(iter(_entries(Path(entry.path))))
+        elif _is_link_entry(entry):
+            if not entry.name.startswith("."):  # a link to a folder has no suffix: not litter
+                left.append(LeftAlone(Path(entry.path), LINK_NOTE))
         elif not intake.is_litter(entry.name):
             _file(entry, ready, left)
 

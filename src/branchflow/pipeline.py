@@ -103,7 +103,7 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
     original = archive.keep_original(incoming)
     if earlier is not None:
         return _duplicate(incoming, earlier, original, settings, archive)
-    batch, issues, kind = _check(incoming, settings)
+    batch, issues, kind = check_file(incoming, settings)
     status = "accepted" if batch is not None and batch.accepted else "rejected"
     result = archive.record(
         incoming,
@@ -128,10 +128,11 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
     return _outcome(incoming, kind, batch, status, issues, _rel(receipt, settings), result)
 
 
-def _check(
+def check_file(
     incoming: intake.IncomingFile, settings: Settings
 ) -> tuple[ValidatedBatch | None, tuple[Issue, ...], str]:
-    """Parse and validate; a file that cannot be read yields its one problem instead."""
+    """Parse and validate (batch, issues, kind); a file that cannot be read yields its one
+    problem instead. `store rebuild` replays kept originals through this too."""
     if incoming.problem is not None:
         return None, (incoming.problem,), "unknown"
     try:
@@ -237,7 +238,7 @@ def _answer_again(
     first = archive.entry(entry.duplicate_of) if entry.duplicate_of is not None else None
     if entry.status == "duplicate" and first is not None:
         return feedback.write_duplicate(receipts, incoming, first, entry.received_at)
-    batch = _check(incoming, settings)[0] if entry.status == "accepted" else None
+    batch = check_file(incoming, settings)[0] if entry.status == "accepted" else None
     result = archive.result_for(entry.file_id) or ArchiveResult(entry.file_id, entry.status)
     if entry.status == "accepted" and batch is not None:
         receipt = feedback.write_receipt(receipts, incoming, batch, result, entry.received_at)

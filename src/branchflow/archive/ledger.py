@@ -202,3 +202,20 @@ def unfinished_drop(conn: Connection, sha256: str, relative: str) -> Row[Any] | 
         .order_by(files.c.id.desc())
         .limit(1)
     ).first()
+
+
+def expired_originals(conn: Connection, cutoff: datetime) -> tuple[list[str], int]:
+    """Originals whose every drop was received before `cutoff` and is final (answered and
+    cleared), and how many old originals are held back because a drop of theirs is not."""
+    rows = conn.execute(
+        select(
+            files.c.original_path,
+            func.count().label("drops"),
+            func.count(files.c.cleared_at).label("cleared"),
+        )
+        .group_by(files.c.original_path)
+        .having(func.max(files.c.received_at) < cutoff)
+        .order_by(files.c.original_path)
+    ).all()
+    expired = [r.original_path for r in rows if r.cleared == r.drops]
+    return expired, len(rows) - len(expired)

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from branchflow.errors import StoreError
@@ -83,6 +83,7 @@ class KeptDrop:
     relative: str  # in the inbox, "/"-separated
     received_at: datetime
     file_id: int  # in the ledger that recorded it: orders drops received in the same second
+    size: int  # as dropped (a file over 4x the size limit is kept as its first MiB only)
 
     def as_line(self) -> str:
         return json.dumps(
@@ -92,13 +93,15 @@ class KeptDrop:
                 "relative": self.relative,
                 "received_at": self.received_at.isoformat(),
                 "file_id": self.file_id,
+                "size": self.size,
             },
             ensure_ascii=False,
         )
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.received_at.isoformat(), self.relative, self.sha256)
+        """The same drop, whether the ledger or a manifest tells of it."""
+        return (self.received_at.astimezone(UTC).isoformat(), self.relative, self.sha256)
 
 
 def note_drop(originals_dir: Path, drop: KeptDrop) -> None:
@@ -163,6 +166,7 @@ def _read_manifest(originals_dir: Path, manifest: Path) -> list[KeptDrop]:
                     str(raw["relative"]),
                     datetime.fromisoformat(raw["received_at"]),
                     int(raw.get("file_id", 0)),
+                    int(raw.get("size", -1)),
                 )
             )
         except (ValueError, KeyError, TypeError):

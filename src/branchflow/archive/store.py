@@ -278,6 +278,12 @@ class Archive:
             issues=archive_issues,
         )
 
+    def expired_originals(self, cutoff: datetime) -> tuple[list[str], int]:
+        """Kept originals (relative paths) whose every drop came before `cutoff` and is final,
+        and how many old ones a drop still in progress holds back (see retention.py)."""
+        with self._read() as conn:
+            return ledger.expired_originals(conn, cutoff)
+
     def ledger(self, period: str | None = None) -> list[LedgerEntry]:
         """Every drop (for `period`), in the order received."""
         with self._read() as conn:
@@ -410,6 +416,7 @@ def _kept(incoming: IncomingFile, original: str, result: ArchiveResult) -> KeptD
         incoming.relative,
         incoming.received_at,
         result.file_id,
+        incoming.size,
     )
 
 

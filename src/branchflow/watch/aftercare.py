@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from branchflow.archive.store import Archive
@@ -103,13 +104,31 @@ class Aftercare:
         return self.settings.now().date().isoformat() != self._reminded_on
 
     def daily(self) -> None:
-        """The first time each day: write the reminders, if the calendar module offers them."""
+        """The first time each day: remove what is kept too long, write the reminders."""
         now = self.settings.now()
         today = now.date().isoformat()
         if today == self._reminded_on:
             return
         self._reminded_on = today
         self._save()
+        self._purge(now)
+        self._remind(now)
+
+    def _purge(self, now: datetime) -> None:
+        from branchflow.retention import purge_kept  # imports the watch package's quarantine
+
+        try:
+            report = purge_kept(self.settings, self.archive, now)
+        except Exception as exc:
+            log.exception(
+                "清理过期原始文件失败（明天再试；也可运行 branchflow store purge）：%s", exc
+            )
+            return
+        if report.originals or report.quarantined:
+            for line in report.describe():
+                log.info(line)
+
+    def _remind(self, now: datetime) -> None:
         try:
             from branchflow.calendar import write_reminders
         except ImportError:
