@@ -46,13 +46,13 @@ def _refuse_if_evidence(settings: Settings, what: str) -> None:
     evidence = []
     kept = count_originals(settings.originals_dir)
     if kept:
-        evidence.append(f"{_shown(settings.originals_dir, settings)} 中还保存着 {kept} 个原始文件")
-    if settings.master_path.exists():
+        evidence.append(f"{_shown(settings.originals_dir, settings)}/ 中还保存着 {kept} 个原始文件")
+    if settings.master_path.is_file():
         evidence.append(f"{_shown(settings.master_path, settings)} 仍在")
     if not evidence:
         return
     raise LedgerLost(
-        f"{what}，但{'，'.join(evidence)}：数据库可能被误删或清空，为免用空档案覆盖总档案，"
+        f"{what}，但 {'，'.join(evidence)}：数据库可能被误删或清空，为免用空档案覆盖总档案，"
         "本次未运行。请从备份恢复数据库；或运行 branchflow store rebuild 用保存的原始文件重建档案"
     )
 
