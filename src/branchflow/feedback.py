@@ -49,10 +49,11 @@ def safe_file_part(text: str, limit: int = 60, max_bytes: int = NAME_BYTES) -> s
 
 def fit_file_name(name: str, max_bytes: int) -> str:
     """`name` made safe and cut to `max_bytes` bytes of UTF-8, keeping its suffix (.xlsx)."""
-    path = PurePosixPath(safe_file_part(name, limit=max_bytes, max_bytes=4 * max_bytes))
-    suffix = path.suffix if 1 < len(path.suffix) <= 10 else ""
-    stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
-    return _cut_bytes(stem, max_bytes - len(suffix.encode())).strip(" .") + suffix
+    suffix = PurePosixPath(name).suffix
+    suffix = suffix if 1 < len(suffix) <= 10 and not _UNSAFE_NAME.search(suffix) else ""
+    stem = name[: len(name) - len(suffix)]
+    budget = max_bytes - len(suffix.encode())
+    return safe_file_part(stem, limit=budget, max_bytes=budget) + suffix
 
 
 def _cut_bytes(text: str, max_bytes: int) -> str:
