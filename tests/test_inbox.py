@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -162,3 +163,20 @@ def test_the_file_read_is_the_file_removed(settings: Settings) -> None:
     path.write_bytes(b"PK\x03\x04 saved again, longer")  # staff saved a new version meanwhile
     assert not remove_drop(settings.inbox, incoming.relative, incoming.size, incoming.mtime_ns)
     assert path.exists()
+
+
+def test_a_linked_answers_folder_is_replaced_not_written_through(
+    settings: Settings, outside: Path
+) -> None:
+    before = snapshot(outside)
+    answers = settings.inbox / DG / "回执"
+    shutil.rmtree(answers, ignore_errors=True)
+    answers.symlink_to(outside, target_is_directory=True)
+    (settings.inbox / DG / "客户.xlsx").write_bytes(
+        filled_customers(settings.inbox, DG, ["13955550000"])
+    )
+    with Archive.open(settings) as archive:
+        [outcome] = ingest(settings, archive).outcomes
+    assert outcome.status == "accepted"
+    assert not answers.is_symlink() and len(list(answers.iterdir())) == 1
+    assert snapshot(outside) == before

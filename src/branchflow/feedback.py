@@ -139,8 +139,8 @@ def tell_owners(inbox: Path, conflicts: Sequence[Conflict], now: datetime) -> li
     nothing of the claimant's row."""
     written = []
     for owner in dict.fromkeys(c.owner_branch for c in conflicts):
-        if not (inbox / owner).is_dir():
-            continue  # a branch no longer configured: HQ's documents still list it
+        if (inbox / owner).is_symlink() or not (inbox / owner).is_dir():
+            continue  # a branch no longer configured (HQ's documents still list it), or a link
         mine = [c for c in conflicts if c.owner_branch == owner]
         lines = [
             f"以下 {len(mine)} 位客户原由本分中心登记，现有其他分中心也报送了同一手机号（撞单）："
@@ -269,6 +269,8 @@ def _clock(moment: datetime) -> str:
 
 def _free_path(folder: Path, name: str, now: datetime, suffix: str) -> Path:
     """`folder/name-<time><suffix>`, with -2, -3… when two answers land in the same second."""
+    if folder.is_symlink():  # our 回执 folder: a link put there would send answers elsewhere
+        folder.unlink()  # (the link only; whatever it pointed at is not touched)
     folder.mkdir(parents=True, exist_ok=True)
     base = f"{name}-{_stamp(now)}"
     path = folder / f"{base}{suffix}"

@@ -81,7 +81,9 @@ def _walk(top: Path, ready: list[Path], left: list[LeftAlone]) -> None:
             if entry.name not in RESERVED_DIRS and not entry.name.startswith("."):
                 stack.append(iter(_entries(Path(entry.path))))
         elif _is_link_entry(entry):
-            if not entry.name.startswith("."):  # a link to a folder has no suffix: not litter
+            # A link to a folder has no suffix: it is not litter. One named 回执 is ours to
+            # replace when we answer (feedback.py), not the branch's drop.
+            if entry.name not in RESERVED_DIRS and not entry.name.startswith("."):
                 left.append(LeftAlone(Path(entry.path), LINK_NOTE))
         elif not intake.is_litter(entry.name):
             _file(entry, ready, left)
