@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import time
+import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -127,7 +128,8 @@ def mutate(data: bytes, mutations: list[tuple[Any, ...]]) -> bytes:
     for mutation in mutations:
         members = _apply(members, mutation)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        warnings.simplefilter("ignore", UserWarning)  # a member twice is the point
         for name, content in members:
             target.writestr(zipfile.ZipInfo(name, (2026, 11, 2, 0, 0, 0)), content)
     return out.getvalue()

@@ -207,3 +207,25 @@ def test_crash_between_the_answer_and_the_move_never_answers_twice(
         assert archive.unfinished() == []
     assert set(receipts.iterdir()) - before == {answer}
     assert not path.exists()
+
+
+def test_a_stop_after_the_drop_left_the_inbox_is_finished_without_a_second_answer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = drop(settings, "客户.xlsx", ["13812345678"])
+    receipts = settings.inbox / "东莞分中心" / "回执"
+    with Archive.open(settings) as archive:
+
+        def die(self: Archive, *args: Any, **kwargs: Any) -> None:
+            raise Crash  # killed, or the database connection lost, right after the move
+
+        monkeypatch.setattr(Archive, "mark_cleared", die)
+        with pytest.raises(Crash):
+            ingest(settings, archive)
+        monkeypatch.undo()
+        assert not path.exists() and len(archive.unfinished()) == 1
+        answers = set(receipts.iterdir())
+        assert ingest(settings, archive).outcomes == ()  # "restart": nothing left to process
+        assert archive.unfinished() == []
+        assert len(archive.customers()) == 1
+    assert set(receipts.iterdir()) == answers

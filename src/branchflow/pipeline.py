@@ -22,7 +22,15 @@ from branchflow.validate import validate
 from branchflow.validate.batch import ValidatedBatch, ValidationContext
 from branchflow.validate.issues import Issue
 
-__all__ = ["STATUS_WORDS", "FileOutcome", "IngestReport", "find_drops", "ingest", "process_file"]
+__all__ = [
+    "STATUS_WORDS",
+    "FileOutcome",
+    "IngestReport",
+    "find_drops",
+    "finish_answered",
+    "ingest",
+    "process_file",
+]
 
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
 
@@ -48,6 +56,7 @@ def ingest(
 
     `drops` is find_drops()'s answer when the caller already listed the inbox."""
     ready, ignored = drops if drops is not None else find_drops(settings)
+    finish_answered(settings, archive)
     outcomes: list[FileOutcome] = list(ignored)
     for outcome in ignored:
         if on_file:
@@ -65,6 +74,18 @@ def ingest(
             on_file(outcome)
     exported = export_now(settings, archive, touched) if touched else None
     return IngestReport(tuple(outcomes), exported)
+
+
+def finish_answered(settings: Settings, archive: Archive) -> list[LedgerEntry]:
+    """Drops answered and taken out of the inbox just before a stop (or a lost database
+    connection), but not yet marked done in the ledger: mark them done now. (A drop still in
+    the inbox is finished by processing it again: see _resume.)"""
+    finished = []
+    for entry in archive.unfinished():
+        if entry.receipt_path and not os.path.lexists(settings.inbox / entry.relative):
+            archive.mark_cleared(entry.file_id, entry.receipt_path, settings.now())
+            finished.append(entry)
+    return finished
 
 
 def _vanished(settings: Settings, path: Path, exc: OSError) -> FileOutcome:

@@ -27,7 +27,7 @@ from branchflow.config import Settings
 from branchflow.errors import StoreError, StoreUnavailable
 from branchflow.inbox import LINK_NOTE, walk_folder
 from branchflow.nofollow import NotRegularFile
-from branchflow.pipeline import find_drops, is_drop, process_file
+from branchflow.pipeline import find_drops, finish_answered, is_drop, process_file
 from branchflow.watch.aftercare import Aftercare
 from branchflow.watch.observe import (
     WAKE,
@@ -206,6 +206,7 @@ class Watcher:
 
     def _rescan(self) -> None:
         self._next_rescan = time.monotonic() + self.timings.rescan
+        self._finish_answered()
         try:
             ready, ignored = find_drops(self.settings)
         except OSError as exc:
@@ -264,8 +265,20 @@ class Watcher:
             self.tracker.delay = self.timings.stability
         self.polling = polling
 
+    def _finish_answered(self) -> None:
+        """Drops answered and cleared from the inbox whose ledger row the database could not
+        take just then (killed, or the connection lost): marked done once it can."""
+        try:
+            finished = finish_answered(self.settings, self.archive)
+        except StoreError as exc:
+            log.warning("档案数据库暂时不可用，稍后再补记已回执的文件：%s", exc)
+            return
+        for entry in finished:
+            log.info("inbox/%s 上次已回执并移出收件箱，现已在档案中补记完成", entry.relative)
+
     def _recover(self) -> None:
         """Say what a crash left behind; files still in the inbox are answered by processing."""
+        self._finish_answered()
         for entry in self.archive.unfinished():
             where = self.settings.inbox / entry.relative
             if where.is_file():
