@@ -97,6 +97,7 @@ class Watcher:
         self._next_health = self._next_rescan = 0.0
         self._handled: dict[Path, tuple[int, int]] = {}  # quarantined but still in the inbox
         self._told: set[Path] = set()  # files we said we leave alone
+        self._finish_owed = False  # a database failure may have left an answered drop unmarked
 
     def stop(self) -> None:
         """Ask the loop to finish the file in hand and return (safe from a signal handler)."""
@@ -332,6 +333,9 @@ class Watcher:
             self.tracker.forget(path)
             log.info(outcome.summary_line())
             self.aftercare.note(outcome)
+            if self._finish_owed:  # the database is back: mark what it missed
+                self._finish_owed = False
+                self._finish_answered()
 
     def _tell_locked(self, path: Path, why: str) -> None:
         failures = self.tracker.back_off(path) if path in self.tracker else 0
@@ -343,6 +347,7 @@ class Watcher:
         """Disk or database trouble: not the file's fault, so retry; quarantine if it persists
         (never for a database server that is down: the file waits for it to come back)."""
         failures = self.tracker.back_off(path)
+        self._finish_owed = self._finish_owed or isinstance(exc, StoreError)
         if isinstance(exc, StoreUnavailable):
             if failures in {1, 2} or failures % 10 == 0:
                 log.warning("档案数据库暂时连不上，%s 留在收件箱，%.0f 秒后重试：%s",
