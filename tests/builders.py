@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -57,3 +59,27 @@ def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
         for name, content in members.items():
             archive.writestr(name, content)
     return out.getvalue()
+
+
+def filled_customers(
+    inbox: Path, branch: str, phones: Sequence[str], registered_on: date = date(2026, 11, 2)
+) -> bytes:
+    """A 客户档案 filled from the branch's own pre-filled blank, one customer per phone."""
+    from branchflow.config import BLANKS_DIR
+    from branchflow.sample.fill import Filling, fill_template
+
+    rows = [
+        {
+            "name": f"客户{i}",
+            "phone": phone,
+            "county": "凤冈县",
+            "township": "琊川镇",
+            "grade": "A",
+            "registered_on": registered_on,
+            "consultant": "罗明",
+        }
+        for i, phone in enumerate(phones)
+    ]
+    blank = inbox / branch / BLANKS_DIR / f"客户档案-{branch}.xlsx"
+    filling = Filling("customers", {"branch": branch, "reporter": "罗明"}, {"customers": rows})
+    return fill_template(blank, filling)

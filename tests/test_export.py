@@ -365,3 +365,22 @@ def test_any_text_round_trips(
     ]
     assert read == [name, remark]
     assert formulas(result.written[0]) == []
+
+
+def test_the_locked_masters_new_name_follows_branchflow_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from branchflow.archive.store import Archive
+    from branchflow.pipeline import export_now
+    from branchflow.workspace import create_workspace
+
+    base = create_workspace(tmp_path / "ws")
+    then = datetime(2031, 1, 2, 3, 4, 5, tzinfo=base.timezone)  # BRANCHFLOW_NOW=2031-01-02T03:04:05
+    settings = dataclasses.replace(base, now_override=then)
+    lock(monkeypatch, "客户总档案.xlsx")
+    with Archive.open(settings) as archive:
+        result = export_now(settings, archive)
+    [fallback] = result.fallbacks
+    assert fallback.written == settings.archive_dir / "客户总档案-20310102-030405.xlsx"

@@ -29,27 +29,44 @@ ROWS = [
 ]
 
 
+# The child reports its own high-water mark (VmHWM) as it exits. ru_maxrss from wait4 would
+# not do: it keeps the RSS the child had between fork and exec, i.e. the whole test process's.
+REPORT_PEAK = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def report():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    with open(peak_file, "w") as out:
+        out.write(kb)
+atexit.register(report)
+sys.argv[0] = "branchflow"
+runpy.run_module("branchflow", run_name="__main__")
+"""
+
+
 def ingest_child(tmp_path: Path, name: str, data: bytes) -> tuple[dict[str, object], float]:
     """Drop one file, run `branchflow ingest --json` as a child; its outcome and peak MB."""
     workspace = tmp_path / "ws"
     create_workspace(workspace)
     (workspace / "inbox" / BRANCH / name).write_bytes(data)
     env = {**os.environ, "BRANCHFLOW_NOW": "2026-11-26T09:30"}
-    out, err = tmp_path / "out.json", tmp_path / "err.txt"
+    out, err, peak = tmp_path / "out.json", tmp_path / "err.txt", tmp_path / "peak.txt"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "branchflow", "-w", str(workspace), "ingest", "--json"],
+        child = subprocess.run(
+            [sys.executable, "-c", REPORT_PEAK, str(peak), "-w", str(workspace), "ingest",
+             "--json"],
             stdout=stdout,
             stderr=stderr,
             env=env,
-        )
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the suite's
-    child.returncode = os.waitstatus_to_exitcode(status)
+            check=False,
+        )  # fmt: skip
     assert child.returncode == 0, err.read_text()  # no abort (134), no traceback
     outcomes = [o for o in json.loads(out.read_text()) if o["status"] != "ignored"]
     assert len(outcomes) == 1
-    print(f"{name}: {outcomes[0]['status']}, peak {usage.ru_maxrss / 1024:.0f} MB")
-    return outcomes[0], usage.ru_maxrss / 1024
+    megabytes = int(peak.read_text()) / 1024
+    print(f"{name}: {outcomes[0]['status']}, peak {megabytes:.0f} MB")
+    return outcomes[0], megabytes
 
 
 def with_cells(

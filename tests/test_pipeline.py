@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from branchflow import feedback
+from branchflow import feedback, pipeline
 from branchflow.archive.store import Archive
 from branchflow.config import BLANKS_DIR, Settings
-from branchflow.pipeline import ingest
+from branchflow.pipeline import find_drops, ingest
 from branchflow.sample.fill import Filling, fill_template
 from branchflow.workspace import create_workspace
 
@@ -160,3 +160,72 @@ def test_a_file_saved_again_while_we_worked_is_kept_as_a_new_drop(
         [second] = ingest(settings, archive).outcomes
         assert second.status == "accepted" and second.counts["new_customers"] == 1
     assert not path.exists()
+
+
+def test_a_file_gone_between_listing_and_processing_is_skipped_and_the_run_finishes(
+    settings: Settings,
+) -> None:
+    drop(settings, "甲.xlsx", ["13812345678"])
+    gone = drop(settings, "乙.xlsx", ["13812345679"])
+    drops = find_drops(settings)
+    gone.rename(settings.workspace / "乙.xlsx")  # moved away by staff a moment after the listing
+    with Archive.open(settings) as archive:
+        report = ingest(settings, archive, drops=drops)
+    outcomes = {o.path: o for o in report.outcomes}
+    assert {path: o.status for path, o in outcomes.items()} == {
+        "东莞分中心/甲.xlsx": "accepted",
+        "东莞分中心/乙.xlsx": "ignored",
+    }
+    assert "移走" in outcomes["东莞分中心/乙.xlsx"].note
+    assert report.export is not None and settings.master_path.exists()
+
+
+@pytest.mark.parametrize("second_bytes_again", [False, True], ids=["new", "duplicate"])
+def test_crash_between_the_answer_and_the_move_never_answers_twice(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, second_bytes_again: bool
+) -> None:
+    path = drop(settings, "客户.xlsx", ["13812345678"])
+    receipts = settings.inbox / "东莞分中心" / "回执"
+    with Archive.open(settings) as archive:
+        if second_bytes_again:  # the same bytes once more: the crash hits a duplicate's answer
+            data = path.read_bytes()
+            ingest(settings, archive)
+            path.write_bytes(data)
+        before = set(receipts.iterdir())
+
+        def die(*args: Any, **kwargs: Any) -> bool:
+            raise Crash
+
+        monkeypatch.setattr(pipeline, "remove_drop", die)
+        with pytest.raises(Crash):
+            ingest(settings, archive)
+        monkeypatch.undo()
+        [answer] = set(receipts.iterdir()) - before
+        [outcome] = ingest(settings, archive).outcomes  # "restart"
+        assert "此前已发出" in outcome.note
+        assert outcome.receipt == answer.relative_to(settings.workspace).as_posix()
+        assert archive.unfinished() == []
+    assert set(receipts.iterdir()) - before == {answer}
+    assert not path.exists()
+
+
+def test_a_stop_after_the_drop_left_the_inbox_is_finished_without_a_second_answer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = drop(settings, "客户.xlsx", ["13812345678"])
+    receipts = settings.inbox / "东莞分中心" / "回执"
+    with Archive.open(settings) as archive:
+
+        def die(self: Archive, *args: Any, **kwargs: Any) -> None:
+            raise Crash  # killed, or the database connection lost, right after the move
+
+        monkeypatch.setattr(Archive, "mark_cleared", die)
+        with pytest.raises(Crash):
+            ingest(settings, archive)
+        monkeypatch.undo()
+        assert not path.exists() and len(archive.unfinished()) == 1
+        answers = set(receipts.iterdir())
+        assert ingest(settings, archive).outcomes == ()  # "restart": nothing left to process
+        assert archive.unfinished() == []
+        assert len(archive.customers()) == 1
+    assert set(receipts.iterdir()) == answers

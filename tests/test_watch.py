@@ -18,7 +18,8 @@ import branchflow.watch.aftercare as aftercare_module
 import branchflow.watch.loop as loop_module
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
-from branchflow.pipeline import QUARANTINE_DIR, process_file
+from branchflow.pipeline import process_file
+from branchflow.watch.quarantine import QUARANTINE_DIR
 from watch_helpers import (
     BRANCH,
     WatchProcess,
@@ -279,3 +280,25 @@ def test_a_partial_copy_that_stalls_is_waited_for(ws: Settings, drops: list[byte
 
 def _killed(*args: object, **kwargs: object) -> None:
     raise SystemExit("killed between commit and receipt")
+
+
+def test_links_dropped_while_watching_are_logged_and_never_followed(
+    ws: Settings, drops: list[bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "他处.xlsx").write_bytes(drops[13])
+    (outside / "secret.xlsx").write_bytes(b"PASSWORD=hunter2")
+    with caplog.at_level(logging.INFO, logger="branchflow.watch"), watcher_thread(ws):
+        (ws.inbox / BRANCH / "共享").symlink_to(outside, target_is_directory=True)
+        (ws.inbox / BRANCH / "env.xlsx").symlink_to(outside / "secret.xlsx")
+        (ws.inbox / BRANCH / "loop").symlink_to("..", target_is_directory=True)
+        (ws.inbox / BRANCH / "好.xlsx").write_bytes(drops[14])
+        wait_for(lambda: receipts(ws), what="the good file's receipt")
+        wait_for(lambda: "inbox/东莞分中心/loop" in caplog.text, what="the rescan's note")
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.xlsx", "他处.xlsx"]
+    assert [e.original_name for e in ledger(ws)] == ["好.xlsx"]
+    for name in ("共享", "env.xlsx", "loop"):
+        assert f"未处理 inbox/东莞分中心/{name}：是快捷方式（符号链接）" in caplog.text
+    kept = b"".join(p.read_bytes() for p in ws.store_dir.rglob("*") if p.is_file())
+    assert b"hunter2" not in kept

@@ -228,3 +228,24 @@ def test_owed_exports_survive_a_restart_and_wait_for_quiet(
 class _NoLines:
     def describe(self) -> list[str]:
         return []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX symbolic links")
+def test_polling_does_not_walk_into_links(tmp_path: Path) -> None:
+    from watchdog.utils.dirsnapshot import DirectorySnapshot
+
+    from branchflow.watch.observe import _list_inputs, stat_below
+
+    share = tmp_path / "share"
+    (share / BRANCH).mkdir(parents=True)
+    (share / BRANCH / "客户.xlsx").write_bytes(b"PK")
+    (share / BRANCH / "loop").symlink_to("..", target_is_directory=True)
+    inbox = tmp_path / "inbox"
+    inbox.symlink_to(share, target_is_directory=True)  # the inbox itself may be a link
+    seen = DirectorySnapshot(str(inbox), stat=stat_below(inbox), listdir=_list_inputs).paths
+    assert {Path(p).relative_to(inbox).as_posix() for p in seen} == {
+        ".",
+        BRANCH,
+        f"{BRANCH}/客户.xlsx",
+        f"{BRANCH}/loop",
+    }

@@ -25,8 +25,8 @@ import branchflow.archive.store as store_module
 from branchflow.archive.schema import claims
 from branchflow.archive.store import Archive
 from branchflow.config import Settings
-from branchflow.pipeline import QUARANTINE_DIR
 from branchflow.watch.lock import WatchLocked, lock_path, watch_lock
+from branchflow.watch.quarantine import QUARANTINE_DIR
 from watch_helpers import (
     BRANCH,
     FAST,

@@ -13,6 +13,7 @@ import click
 
 from branchflow import __version__
 from branchflow.errors import BranchflowError, ConfigError, WorkspaceError
+from branchflow.printable import printable
 
 if TYPE_CHECKING:
     from branchflow.config import Settings
@@ -90,9 +91,7 @@ def ingest(ctx: Context, as_json: bool) -> None:
         drops = find_drops(settings)
         if as_json:
             report = run_ingest(settings, archive, drops=drops)
-            click.echo(
-                json.dumps([o.as_json() for o in report.outcomes], ensure_ascii=False, indent=2)
-            )
+            _echo_json([o.as_json() for o in report.outcomes])
             deliver_pending(settings, archive)
             return
         report = _ingest_with_progress(settings, archive, drops, run_ingest)
@@ -100,6 +99,13 @@ def ingest(ctx: Context, as_json: bool) -> None:
     _print_summary(report, settings)
     if told is not None:
         click.echo(told.describe())
+
+
+def _echo_json(value: Any) -> None:
+    """JSON on stdout: names exactly as dropped, control characters escaped (printable.py)."""
+    from branchflow.printable import json_safe
+
+    click.echo(json_safe(json.dumps(value, ensure_ascii=False, indent=2)))
 
 
 def _ingest_with_progress(
@@ -171,7 +177,7 @@ def report(ctx: Context, period: str | None, week: str | None, pdf: bool, as_jso
 
         documents_rendered(settings, period, written)
     if as_json:
-        click.echo(json.dumps([str(p) for p in written], ensure_ascii=False, indent=2))
+        _echo_json([str(p) for p in written])
         return
     for path in written:
         click.echo(f"已生成 {path}")
@@ -188,7 +194,7 @@ def status(ctx: Context, period: str, as_json: bool) -> None:
     settings = ctx.settings()
     matrix = submission_matrix(settings, period)
     if as_json:
-        click.echo(json.dumps([c.as_json() for c in matrix], ensure_ascii=False, indent=2))
+        _echo_json([c.as_json() for c in matrix])
         return
     print_matrix(matrix, settings, echo=click.echo, color=sys.stdout.isatty())
 
@@ -214,7 +220,7 @@ def remind(ctx: Context, days: int, as_json: bool) -> None:
         reminders = send_reminders(settings, archive, settings.now(), days=days)
         queue_reminders(settings, archive, settings.now())
     if as_json:
-        click.echo(json.dumps([r.as_json() for r in reminders], ensure_ascii=False, indent=2))
+        _echo_json([r.as_json() for r in reminders])
         return
     for line in reminder_lines(reminders, settings, days):
         click.echo(line)
@@ -239,17 +245,20 @@ def distribute(ctx: Context, period: str | None, dry_run: bool) -> None:
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="新导出的客户数不到现有总档案一半时也覆盖")
 @pass_context
-def export(ctx: Context) -> None:
+def export(ctx: Context, force: bool) -> None:
     """根据档案库重写客户总档案及各分中心档案。"""
     from branchflow.archive.store import Archive
     from branchflow.pipeline import export_now
 
     settings = ctx.settings()
     with Archive.open(settings) as archive:
-        result = export_now(settings, archive)
+        result = export_now(settings, archive, force=force)
     for line in result.describe(settings.workspace):
         click.echo(line)
+    if result.refused:
+        raise BranchflowError("客户总档案未覆盖（见上）")
 
 
 @cli.command()
@@ -281,7 +290,7 @@ def templates(ctx: Context, check: bool) -> None:
 
 @cli.group()
 def store() -> None:
-    """档案数据库：迁移到最新版本，或整库复制到另一个数据库（如 SQLite → PostgreSQL）。"""
+    """档案数据库：迁移、整库复制、用原始文件重建、清理过期原始文件。"""
 
 
 @store.command("migrate")
@@ -419,6 +428,42 @@ def users_list(ctx: Context) -> None:
         click.echo(line)
 
 
+@store.command("rebuild")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="PostgreSQL 档案库已有数据时先清空；导出时总档案客户数变少也覆盖",
+)
+@pass_context
+def store_rebuild(ctx: Context, force: bool) -> None:
+    """用 store/originals/ 中保存的原始文件按收到顺序重新入库，重建档案（不重发回执）。"""
+    from branchflow.rebuild import rebuild_store
+    from branchflow.watch.lock import watch_lock
+
+    settings = ctx.settings()
+    with watch_lock(settings, "store rebuild"):
+        report = rebuild_store(settings, force=force, on_file=lambda r: click.echo(r.line()))
+    for line in report.describe(settings.workspace):
+        click.echo(line)
+    if report.export is not None and report.export.refused:
+        raise BranchflowError("档案已重建，但客户总档案未覆盖（见上）")
+
+
+@store.command("purge")
+@pass_context
+def store_purge(ctx: Context) -> None:
+    """删除超过 [store] keep_originals_days 天的原始文件和隔离文件（未处理完的不删）。"""
+    from branchflow.archive.store import Archive
+    from branchflow.retention import purge_kept
+    from branchflow.watch.lock import watch_lock
+
+    settings = ctx.settings()
+    with watch_lock(settings, "store purge"), Archive.open(settings) as archive:
+        report = purge_kept(settings, archive, settings.now())
+    for line in report.describe():
+        click.echo(line)
+
+
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_context
@@ -471,11 +516,21 @@ def main() -> NoReturn:
     except (ConfigError, WorkspaceError) as exc:
         if debug:
             raise
-        click.echo(f"错误：{exc}", err=True)
+        click.echo(f"错误：{printable(exc)}", err=True)
         sys.exit(2)
     except BranchflowError as exc:
         if debug:
             raise
-        click.echo(f"错误：{exc}", err=True)
+        click.echo(f"错误：{printable(exc)}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # a disk or permission failure no module turned into its own words
+        if debug:
+            raise
+        where = f" {printable(exc.filename)}" if exc.filename else ""
+        click.echo(
+            f"错误：无法读写{where}：{exc.strerror or exc}；请检查磁盘空间和权限"
+            "（加 --debug 查看详情）",
+            err=True,
+        )
         sys.exit(1)
     sys.exit(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -23,6 +24,8 @@ BLANKS_DIR = "空白模板"
 DISTRIBUTION_DIR = "下发"  # what HQ sends a branch (inbox/<分中心>/下发/<YYYY-MM>/); never input
 RESERVED_DIRS = frozenset({RECEIPTS_DIR, BLANKS_DIR, DISTRIBUTION_DIR})
 MERCHANT_PHONE_CHOICES = ("landline", "masked", "full")
+MASTER_FILE = "客户总档案.xlsx"
+KEEP_ORIGINALS_DAYS = 1095  # three years
 GUIDE_FILE = "使用说明.txt"  # our instructions in every drop folder; never read as a drop
 
 
@@ -106,6 +109,9 @@ class Settings:
     distribution: Distribution = field(default_factory=Distribution)
     # The company's own words for listed values ([aliases.<栏目>]): (栏目, written, listed value).
     aliases: tuple[tuple[str, str, str], ...] = ()
+    # Originals and quarantined drops older than this many days are removed ([store]
+    # keep_originals_days; 0 keeps them for ever): they hold full phone and ID numbers.
+    keep_originals_days: int = KEEP_ORIGINALS_DAYS
 
     @property
     def inbox(self) -> Path:
@@ -118,6 +124,11 @@ class Settings:
     @property
     def archive_dir(self) -> Path:
         return self.outbox / "archive"
+
+    @property
+    def master_path(self) -> Path:
+        """outbox/archive/客户总档案.xlsx"""
+        return self.archive_dir / MASTER_FILE
 
     @property
     def reports_dir(self) -> Path:
@@ -207,7 +218,7 @@ def parse_settings(
         for d in _list(raw, "departments")
     )
     _unique([d.name for d in departments], "部门 name")
-    hq_folder = str(company.get("hq_folder", "总部"))
+    hq_folder = _folder_name(str(company.get("hq_folder", "总部")).strip(), "company.hq_folder")
     if hq_folder in {b.name for b in branches}:
         raise ConfigError(f"{CONFIG_NAME}：总部文件夹名“{hq_folder}”与某个分中心重名")
     notify, warnings = parse_notify(
@@ -238,7 +249,9 @@ def parse_settings(
             max_file_bytes=_int(intake.get("max_file_mb", 50), "intake.max_file_mb") * 1024**2,
             max_unpacked_bytes=_int(intake.get("max_unpacked_mb", 500), "intake.max_unpacked_mb")
             * 1024**2,
-            max_compression_ratio=float(intake.get("max_compression_ratio", 200)),
+            max_compression_ratio=_seconds(
+                intake.get("max_compression_ratio", 200), "intake.max_compression_ratio", "倍"
+            ),
         ),
         phone_display=str(_table(raw, "reports").get("phone_display", "masked")),
         merchant_phone_display=_choice(
@@ -253,6 +266,7 @@ def parse_settings(
         warnings=tuple(warnings),
         distribution=_distribution(_table(raw, "distribution")),
         aliases=_aliases(_table(raw, "aliases"), tuple(p.name for p in projects)),
+        keep_originals_days=_days(store.get("keep_originals_days", KEEP_ORIGINALS_DAYS)),
     )
 
 
@@ -284,8 +298,7 @@ def _distinct_folders(
     ]
     seen: dict[str, str] = {}
     for name, what in owners:
-        if name in RESERVED_DIRS:
-            raise ConfigError(f"{CONFIG_NAME}：{what}名称“{name}”与 branchflow 自用的文件夹同名")
+        _folder_name(name, f"{what}名称")
         if name in seen:
             raise ConfigError(
                 f"{CONFIG_NAME}：{what}名称“{name}”与{seen[name]}重名；"
@@ -476,8 +489,25 @@ def _text(table: dict[str, Any], key: str, where: str) -> str:
     value = str(table.get(key, "")).strip()
     if not value:
         raise ConfigError(f"{CONFIG_NAME}：[[{where}]] 中有一项缺少 {key}")
-    if any(ch in value for ch in '/\\:*?"<>|') or value.startswith("."):
-        raise ConfigError(f"{CONFIG_NAME}：[[{where}]] {key} = {value!r} 含有不能用于文件名的字符")
+    return _folder_name(value, f"[[{where}]] {key}")
+
+
+def _folder_name(value: str, where: str) -> str:
+    """A name that becomes a folder under inbox/ and part of file names: one plain name, not a
+    path, not one of the folders we keep inside every drop folder."""
+    if not value:
+        raise ConfigError(f"{CONFIG_NAME}：{where} 不能为空")
+    if (
+        any(ch in value for ch in '/\\:*?"<>|')
+        or value.startswith(".")
+        or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value)
+    ):
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 含有不能用于文件夹名的字符")
+    if value in RESERVED_DIRS:
+        raise ConfigError(
+            f"{CONFIG_NAME}：{where} = {value!r} 是每个文件夹里 branchflow 自用的子文件夹名，"
+            "请换一个"
+        )
     return value
 
 
@@ -508,10 +538,22 @@ def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _seconds(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为正数（秒）")
+def _seconds(value: Any, where: str, unit: str = "秒") -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value < float("inf")
+    ):
+        raise ConfigError(f"{CONFIG_NAME}：{where} = {value!r} 应为正数（{unit}）")
     return float(value)
+
+
+def _days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"{CONFIG_NAME}：store.keep_originals_days = {value!r} 应为天数（整数；0 = 永久保存）"
+        )
+    return value
 
 
 def _path(workspace: Path, value: str, default: str) -> Path:

@@ -13,6 +13,11 @@ class WorkspaceError(BranchflowError):
     """The workspace folder is missing or not usable."""
 
 
+class OutputError(BranchflowError):
+    """An output (the outbox, a document, a workbook) cannot be written: disk, permissions, or
+    a folder where the file should be."""
+
+
 class StoreError(BranchflowError):
     """The archive database or the originals folder cannot be used."""
 

@@ -14,16 +14,17 @@ import secrets
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from rustpy_xlsxwriter import Format, write_worksheets
 
-from branchflow.errors import WorkspaceError
+from branchflow.errors import OutputError
 from branchflow.exportcells import Column, records
 from branchflow.feedback import safe_file_part
+from branchflow.masterguard import CountedRows, customers_in, shrink_note
 from branchflow.templates.definitions import (
     CUSTOMER_FIELDS,
     FOLLOW_UP_FIELDS,
@@ -82,12 +83,18 @@ class ExportFallback:
     target: Path
     written: Path | None
     note: str  # Chinese, for the log and the command line
+    refused: bool = False  # not written on purpose: the master would have shrunk (masterguard)
 
 
 @dataclass(frozen=True)
 class ExportResult:
     written: tuple[Path, ...]
     fallbacks: tuple[ExportFallback, ...] = ()
+
+    @property
+    def refused(self) -> bool:
+        """The master was not replaced because it would have shrunk (needs --force)."""
+        return any(f.refused for f in self.fallbacks)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -168,9 +175,11 @@ def export_archive(
     retry_delay: float = 0.5,
     *,
     now: datetime | None = None,
+    force: bool = False,
 ) -> ExportResult:
     """Rewrite 客户总档案.xlsx and one 分中心档案-<分中心>.xlsx per branch (all in the data when
-    `branches` is None). A locked target never raises: see ExportResult.fallbacks.
+    `branches` is None). A locked target never raises: see ExportResult.fallbacks. A master
+    that would shrink to less than half is not replaced unless `force` (see masterguard.py).
 
     A file of 100k customers takes about 2.5 s: half of it the writer, the rest reading the
     archive and converting values; memory stays flat whatever the size.
@@ -178,7 +187,7 @@ def export_archive(
     try:
         archive_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WorkspaceError(f"无法创建总档案文件夹 {archive_dir}：{exc}") from exc
+        raise OutputError(f"无法创建总档案文件夹 {archive_dir}：{exc}") from exc
     source = data if isinstance(data, ArchiveSource) else _InMemory(data)
     names = sorted(source.branches() if branches is None else set(branches))
     jobs: list[tuple[Path, str | None]] = [(archive_dir / f"{MASTER_NAME}.xlsx", None)]
@@ -186,7 +195,15 @@ def export_archive(
     written: list[Path] = []
     fallbacks: list[ExportFallback] = []
     for target, branch in jobs:
-        temp = _write_temp(target, _sheets(source, branch))
+        sheets = _sheets(source, branch)
+        counted = CountedRows(sheets[0].rows)
+        temp = _write_temp(target, [replace(sheets[0], rows=counted), *sheets[1:]])
+        before = customers_in(target) if branch is None and not force else None
+        note = shrink_note(target, before, counted.count) if before is not None else None
+        if note is not None:
+            temp.unlink(missing_ok=True)
+            fallbacks.append(ExportFallback(target, None, note, refused=True))
+            continue
         placed, fallback = _place(temp, target, retries, retry_delay, now or datetime.now())
         written += [placed] if placed else []
         fallbacks += [fallback] if fallback else []
@@ -284,7 +301,7 @@ def _write_temp(target: Path, sheets: Sequence[_Sheet]) -> Path:
         )
     except (OSError, RuntimeError) as exc:  # the writer reports its own failures as RuntimeError
         temp.unlink(missing_ok=True)
-        raise WorkspaceError(f"写入 {target.name} 失败：{exc}；请检查磁盘空间和文件夹权限") from exc
+        raise OutputError(f"写入 {target.name} 失败：{exc}；请检查磁盘空间和文件夹权限") from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -352,6 +369,9 @@ def _place(
         except PermissionError:  # Excel holds it open on a Windows share
             if attempt < retries:
                 time.sleep(delay)
+        except OSError as exc:  # a folder by that name, the disk gone: not worth a retry
+            temp.unlink(missing_ok=True)
+            raise OutputError(_place_failure(target, exc)) from exc
         else:
             return target, None
     beside = target.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}")
@@ -361,7 +381,7 @@ def _place(
         number += 1
     try:
         temp.replace(beside)
-    except PermissionError:
+    except OSError:
         temp.unlink(missing_ok=True)
         note = f"{target.name} 正被占用，本次未能写出；请关闭该文件后运行 branchflow export。"
         return None, ExportFallback(target, None, note)
@@ -370,3 +390,12 @@ def _place(
         "关闭后再次导出即写回原文件。"
     )
     return beside, ExportFallback(target, beside, note)
+
+
+def _place_failure(target: Path, exc: OSError) -> str:
+    if target.is_dir():
+        return (
+            f"无法写出 {target}：同名的文件夹占着这个位置；请把该文件夹改名或移走后运行 "
+            "branchflow export"
+        )
+    return f"无法写出 {target}：{exc.strerror or exc}；请检查磁盘空间和文件夹权限"

@@ -17,9 +17,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from branchflow import intake
-from branchflow.archive.results import ArchiveResult, LedgerEntry
-from branchflow.config import Limits
+from branchflow.archive.results import ArchiveResult, Conflict, LedgerEntry
+from branchflow.config import RECEIPTS_DIR, Limits
 from branchflow.intake import IncomingFile
+from branchflow.printable import printable
 from branchflow.templates.definitions import KIND_NAMES, TEMPLATES
 from branchflow.validate.batch import ValidatedBatch
 from branchflow.validate.codes import CORRECTION_CODES, KEPT_CODES
@@ -27,7 +28,8 @@ from branchflow.validate.issues import Issue
 
 DEFAULT_LIMITS = Limits()
 MAX_COPY_UNPACKED = 64 * 2**20  # ~80k rows saved by Excel; openpyxl would take ~1 GB and a minute
-_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
+NAME_BYTES = 180  # a piece of a name; with our prefixes and suffixes it stays under 255 bytes
 # What XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), dropped from every answer.
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _CORRECTION = {
@@ -40,12 +42,27 @@ KEPT_HEAD = "已按原文保存（不在可选值中或读不出来，统计时�
 SHOWN_CELLS = 5  # cells listed per distinct value before "等"
 
 
-def safe_file_part(text: str, limit: int = 60) -> str:
-    """A piece of a file name: no separators, control or invisible characters, at most `limit`."""
+def safe_file_part(text: str, limit: int = 60, max_bytes: int = NAME_BYTES) -> str:
+    """A piece of a file name: no separators, control or invisible characters, at most `limit`
+    characters and `max_bytes` bytes of UTF-8 (file systems count bytes: 255 at most)."""
     cleaned = "".join(" " if unicodedata.category(ch) == "Cf" else ch for ch in text)
     cleaned = _UNSAFE_NAME.sub("_", cleaned)
-    cleaned = " ".join(cleaned.split()).strip(" .")[:limit].strip(" .")
+    cleaned = " ".join(cleaned.split()).strip(" .")[:limit]
+    cleaned = _cut_bytes(cleaned, max_bytes).strip(" .")
     return cleaned or "文件"
+
+
+def fit_file_name(name: str, max_bytes: int) -> str:
+    """`name` made safe and cut to `max_bytes` bytes of UTF-8, keeping its suffix (.xlsx)."""
+    suffix = PurePosixPath(name).suffix
+    suffix = suffix if 1 < len(suffix) <= 10 and not _UNSAFE_NAME.search(suffix) else ""
+    stem = name[: len(name) - len(suffix)]
+    budget = max_bytes - len(suffix.encode())
+    return safe_file_part(stem, limit=budget, max_bytes=budget) + suffix
+
+
+def _cut_bytes(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[: max(0, max_bytes)].decode("utf-8", errors="ignore")
 
 
 def write_receipt(
@@ -95,7 +112,7 @@ def write_duplicate(
         f"【{company}】重复文件，未做任何更改。",
         *_file_lines(incoming, first_seen.kind),
         "",
-        f"内容与 {_clock(first_seen.received_at)} 收到的《{first_name}》完全相同，"
+        f"内容与 {_clock(first_seen.received_at)} 收到的《{printable(first_name)}》完全相同，"
         f"上次处理结果：{_STATUS.get(first_seen.status, first_seen.status)}。",
         "本次没有新增或修改任何数据，无需处理。",
     ]
@@ -136,12 +153,57 @@ def write_rejection(
     return _write_unreadable(receipts_dir, incoming, issues, problem, now, company)
 
 
+def write_notice(
+    folder: Path,
+    title: str,
+    lines: Sequence[str],
+    now: datetime,
+    company: str = DEFAULT_COMPANY,
+) -> Path:
+    """A notice of ours (not an answer to a drop) in a 回执 folder: `<title>-<time>.txt`."""
+    heading = [f"【{company}】{title}", f"时间：{_clock(now)}", ""]
+    return _write_text(folder, safe_file_part(title), [*heading, *lines], now)
+
+
+def tell_owners(
+    inbox: Path, conflicts: Sequence[Conflict], now: datetime, company: str = DEFAULT_COMPANY
+) -> list[Path]:
+    """撞单: a notice to each owning branch in its 回执 folder (both branches are told). The
+    owner learns the masked phone, who else registered it, the decision and the protection end;
+    nothing of the claimant's row."""
+    written = []
+    for owner in dict.fromkeys(c.owner_branch for c in conflicts):
+        if (inbox / owner).is_symlink() or not (inbox / owner).is_dir():
+            continue  # a branch no longer configured (HQ's documents still list it), or a link
+        mine = [c for c in conflicts if c.owner_branch == owner]
+        lines = [
+            f"以下 {len(mine)} 位客户原由本分中心登记，现有其他分中心也报送了同一手机号（撞单）："
+        ]
+        lines += [f"  {n}. {_decision(c)}" for n, c in enumerate(mine, start=1)]
+        lines += [
+            "",
+            "对方只得知手机号前三后四和归属分中心，看不到本分中心的客户资料。",
+            "如有异议请联系销售管理部。",
+        ]
+        folder = inbox / owner / RECEIPTS_DIR
+        written.append(write_notice(folder, "撞单通知", lines, now, company))
+    return written
+
+
+def _decision(conflict: Conflict) -> str:
+    ends = f"{conflict.protection_ends:%Y-%m-%d}" if conflict.protection_ends else "未知"
+    said = f"手机号 {conflict.masked_phone}：{conflict.claimant_branch}也登记了该客户，"
+    if conflict.within_protection:
+        return said + f"仍在保护期内（至 {ends}），归属本分中心不变。"
+    return said + f"本分中心的保护期已于 {ends} 结束，已改归{conflict.claimant_branch}。"
+
+
 # --- text answers ---------------------------------------------------------------------------
 
 
 def _file_lines(incoming: IncomingFile, kind: str) -> list[str]:
     return [
-        f"文件：{incoming.path.name}",
+        f"文件：{printable(incoming.path.name)}",
         f"收到时间：{_clock(incoming.received_at)}",
         f"类型：{KIND_NAMES.get(kind, KIND_NAMES['unknown'])}",
     ]
@@ -246,7 +308,7 @@ def _write_unreadable(
     found = [issue for issue in dict.fromkeys(issues) if issue != why]
     lines = [
         f"【{company}】文件未入库，已退回。",
-        f"文件：{incoming.path.name}",
+        f"文件：{printable(incoming.path.name)}",
         f"收到时间：{_clock(incoming.received_at)}",
         "",
         f"原因：{why.message}",
@@ -281,6 +343,8 @@ def _clock(moment: datetime) -> str:
 
 def _free_path(folder: Path, name: str, now: datetime, suffix: str) -> Path:
     """`folder/name-<time><suffix>`, with -2, -3… when two answers land in the same second."""
+    if folder.is_symlink():  # our 回执 folder: a link put there would send answers elsewhere
+        folder.unlink()  # (the link only; whatever it pointed at is not touched)
     folder.mkdir(parents=True, exist_ok=True)
     base = f"{name}-{_stamp(now)}"
     path = folder / f"{base}{suffix}"

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 
 from branchflow.config import GUIDE_FILE, Limits
+from branchflow.nofollow import read_drop
 from branchflow.validate.issues import Issue
 
 
@@ -69,9 +70,10 @@ def is_litter(name: str) -> bool:
 def examine(path: Path, inbox: Path, limits: Limits, now: datetime) -> IncomingFile:
     """Read, hash and vet one dropped file; anything that cannot be parsed gets a `problem`."""
     relative = path.relative_to(inbox).as_posix()
-    stat = path.stat()
+    # A file over the size limit is still kept whole as the staff's original; it is only read
+    # when it fits in memory comfortably (4x the limit), otherwise just its head is hashed.
+    stat, data = read_drop(inbox, relative, 4 * limits.max_file_bytes)
     size = stat.st_size
-    data = _read(path, size, limits)
     problem = vet(path.name, size, data, limits)
     return IncomingFile(
         path=path,
@@ -85,13 +87,6 @@ def examine(path: Path, inbox: Path, limits: Limits, now: datetime) -> IncomingF
         mtime_ns=stat.st_mtime_ns,
         fmt=file_format(path.name, data),
     )
-
-
-def _read(path: Path, size: int, limits: Limits) -> bytes:
-    # A file over the size limit is still kept whole as the staff's original; it is only read
-    # when it fits in memory comfortably (4x the limit), otherwise just its head is hashed.
-    with path.open("rb") as handle:
-        return handle.read() if size <= 4 * limits.max_file_bytes else handle.read(1 << 20)
 
 
 def file_format(name: str, data: bytes) -> str:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from python_calamine import CalamineError
 
@@ -18,112 +14,34 @@ from branchflow.archive.results import ArchiveResult, LedgerEntry
 from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
 from branchflow.export import ExportResult, export_archive
+from branchflow.inbox import LINK_NOTE, list_drops
+from branchflow.nofollow import NotRegularFile, remove_drop
 from branchflow.notify.events import file_notices
+from branchflow.outcome import STATUS_WORDS, FileOutcome, IngestReport
 from branchflow.parse import ParsedWorkbook, read_workbook
-from branchflow.templates.definitions import KIND_NAMES
 from branchflow.validate import validate
 from branchflow.validate.batch import ValidatedBatch, ValidationContext
 from branchflow.validate.choices import Aliases
 from branchflow.validate.issues import Issue
 
+__all__ = [
+    "STATUS_WORDS",
+    "FileOutcome",
+    "IngestReport",
+    "find_drops",
+    "finish_answered",
+    "ingest",
+    "process_file",
+]
+
 BRANCH_KINDS = frozenset({"customers", "monthly", "market", "weekly"})
 PLANNER_KINDS = frozenset({"dept_plan"})
-STATUS_WORDS = {
-    "accepted": "已接收",
-    "rejected": "已退回",
-    "duplicate": "重复件",
-    "ignored": "未处理",
-}
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file, as `ingest --json` reports it."""
-
-    path: str  # relative to the inbox
-    branch: str
-    kind: str
-    period: str | None
-    status: str  # accepted / rejected / duplicate / ignored
-    rows: int = 0
-    errors: tuple[Issue, ...] = ()
-    warnings: tuple[Issue, ...] = ()
-    receipt: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    note: str = ""
-
-    def summary_line(self) -> str:
-        """One line per file: what happened to it, what was counted, where the answer is."""
-        parts = [f"{STATUS_WORDS.get(self.status, self.status)}  {self.path}"]
-        if self.kind != "unknown" or self.status == "rejected":
-            name = KIND_NAMES.get(self.kind, self.kind)
-            parts.append(name + (f" {self.period}" if self.period else ""))
-        counts = self.counts
-        if counts:
-            parts.append(
-                f"新增 {counts['new_customers']} 更新 {counts['updated_customers']} "
-                f"跟进 {counts['followups_added']}"
-                + (f" 撞单 {counts['conflicts']}" if counts.get("conflicts") else "")
-            )
-        elif self.status == "accepted":
-            parts.append(f"{self.rows} 行")
-        parts += [f"错误 {len(self.errors)}"] if self.errors else []
-        parts += [f"提醒 {len(self.warnings)}"] if self.warnings else []
-        parts += [self.note] if self.note else []
-        parts += [f"回执 {self.receipt}"] if self.receipt else []
-        return "  ".join(parts)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "branch": self.branch,
-            "kind": self.kind,
-            "period": self.period,
-            "status": self.status,
-            "rows": self.rows,
-            "errors": [i.as_dict() for i in self.errors],
-            "warnings": [i.as_dict() for i in self.warnings],
-            "receipt": self.receipt,
-            "counts": self.counts,
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    outcomes: tuple[FileOutcome, ...]
-    export: ExportResult | None
 
 
 def find_drops(settings: Settings) -> tuple[list[Path], list[FileOutcome]]:
-    """Every file waiting in a known folder, and the files we leave alone (with why)."""
-    known = set(settings.drop_folders)
-    ready: list[Path] = []
-    ignored: list[FileOutcome] = []
-    if not settings.inbox.is_dir():
-        return ready, ignored
-    for entry in sorted(settings.inbox.iterdir()):
-        if entry.is_file() and not intake.is_litter(entry.name):
-            ignored.append(
-                _ignored(settings, entry, "inbox 根目录下的文件不处理：请放入本分中心文件夹")
-            )
-        elif entry.is_dir() and entry.name in known:
-            ready.extend(_walk(entry))
-        elif entry.is_dir() and not entry.name.startswith("."):
-            ignored.extend(
-                _ignored(settings, p, f"“{entry.name}”不是配置的分中心文件夹，未处理")
-                for p in _walk(entry)
-            )
-    return ready, ignored
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir():
-            if entry.name not in RESERVED_DIRS and not entry.name.startswith("."):
-                yield from _walk(entry)
-        elif entry.is_file() and not intake.is_litter(entry.name):
-            yield entry
+    """Every file waiting in a known folder, and the things we leave alone (with why)."""
+    ready, left = list_drops(settings.inbox, set(settings.drop_folders))
+    return ready, [_ignored(settings, thing.path, thing.note) for thing in left]
 
 
 def _ignored(settings: Settings, path: Path, note: str) -> FileOutcome:
@@ -141,13 +59,17 @@ def ingest(
 
     `drops` is find_drops()'s answer when the caller already listed the inbox."""
     ready, ignored = drops if drops is not None else find_drops(settings)
+    finish_answered(settings, archive)
     outcomes: list[FileOutcome] = list(ignored)
     for outcome in ignored:
         if on_file:
             on_file(outcome)
     touched: set[str] = set()
     for path in ready:
-        outcome = _process_claimed(path, settings, archive)
+        try:
+            outcome = _process_claimed(path, settings, archive)
+        except (FileNotFoundError, NotRegularFile) as exc:
+            outcome = _vanished(settings, path, exc)
         outcomes.append(outcome)
         if outcome.status == "accepted" and outcome.kind == "customers":
             touched.add(outcome.branch)
@@ -155,6 +77,27 @@ def ingest(
             on_file(outcome)
     exported = export_now(settings, archive, touched) if touched else None
     return IngestReport(tuple(outcomes), exported)
+
+
+def finish_answered(settings: Settings, archive: Archive) -> list[LedgerEntry]:
+    """Drops answered and taken out of the inbox just before a stop (or a lost database
+    connection), but not yet marked done in the ledger: mark them done now. (A drop still in
+    the inbox is finished by processing it again: see _resume.)"""
+    finished = []
+    for entry in archive.unfinished():
+        if entry.receipt_path and not os.path.lexists(settings.inbox / entry.relative):
+            archive.mark_cleared(entry.file_id, entry.receipt_path, settings.now())
+            finished.append(entry)
+    return finished
+
+
+def _vanished(settings: Settings, path: Path, exc: OSError) -> FileOutcome:
+    """A file listed a moment ago that is gone, or became a link: skipped, as the watcher does."""
+    if isinstance(exc, NotRegularFile):
+        return _ignored(settings, path, LINK_NOTE)
+    if os.path.lexists(path):
+        raise exc  # something else is missing (a folder of ours): not the drop's doing
+    return _ignored(settings, path, "在处理前被移走或删除，未处理")
 
 
 def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
@@ -167,23 +110,24 @@ def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOu
 
 
 def export_now(
-    settings: Settings, archive: Archive, branches: set[str] | None = None
+    settings: Settings, archive: Archive, branches: set[str] | None = None, *, force: bool = False
 ) -> ExportResult:
     """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None)."""
     with archive.export_rows() as rows:
-        return export_archive(settings.archive_dir, rows, branches)
+        return export_archive(settings.archive_dir, rows, branches, now=settings.now(), force=force)
 
 
 def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
     """Intake → parse → validate → archive (one transaction) → feedback → clear the inbox."""
     incoming = intake.examine(path, settings.inbox, settings.limits, settings.now())
+    interrupted = archive.unfinished_drop(incoming.sha256, incoming.relative)
+    if interrupted is not None:
+        return _resume(incoming, interrupted, settings, archive)
     earlier = archive.find_by_sha(incoming.sha256)
-    if earlier is not None and not earlier.cleared and earlier.relative == incoming.relative:
-        return _resume(incoming, earlier, settings, archive)
     original = archive.keep_original(incoming)
     if earlier is not None:
         return _duplicate(incoming, earlier, original, settings, archive)
-    batch, issues, kind = _check(incoming, settings)
+    batch, issues, kind = check_file(incoming, settings)
     status = "accepted" if batch is not None and batch.accepted else "rejected"
     result = archive.record(
         incoming,
@@ -203,19 +147,21 @@ def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcom
         receipt = feedback.write_receipt(
             receipts, incoming, batch, result, incoming.received_at, company=company
         )
+        feedback.tell_owners(settings.inbox, result.conflicts, incoming.received_at, company)
     else:
         receipt = feedback.write_rejection(
             receipts, incoming, issues, incoming.received_at, limits=settings.limits,
             company=company,
         )  # fmt: skip
-    _clear(incoming, archive, result.file_id, receipt)
+    _clear(incoming, settings, archive, result.file_id, receipt)
     return _outcome(incoming, kind, batch, status, issues, _rel(receipt, settings), result)
 
 
-def _check(
+def check_file(
     incoming: intake.IncomingFile, settings: Settings
 ) -> tuple[ValidatedBatch | None, tuple[Issue, ...], str]:
-    """Parse and validate; a file that cannot be read yields its one problem instead."""
+    """Parse and validate (batch, issues, kind); a file that cannot be read yields its one
+    problem instead. `store rebuild` replays kept originals through this too."""
     if incoming.problem is not None:
         return None, (incoming.problem,), "unknown"
     try:
@@ -293,7 +239,7 @@ def _duplicate(
     receipt = feedback.write_duplicate(
         receipts, incoming, earlier, incoming.received_at, company=settings.company
     )
-    _clear(incoming, archive, result.file_id, receipt)
+    _clear(incoming, settings, archive, result.file_id, receipt)
     note = f"与 {earlier.received_at:%Y-%m-%d %H:%M} 收到的文件内容相同，未重复入库"
     return FileOutcome(
         incoming.relative,
@@ -309,22 +255,15 @@ def _duplicate(
 def _resume(
     incoming: intake.IncomingFile, entry: LedgerEntry, settings: Settings, archive: Archive
 ) -> FileOutcome:
-    """The archive committed this file but we stopped before answering: answer now, once."""
+    """The archive committed this file but we stopped before clearing it: answer now, once
+    (an answer already written before the stop is not written again)."""
     issues = archive.issues_for(entry.file_id)
-    receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
-    batch = _check(incoming, settings)[0] if entry.status == "accepted" else None
-    result = archive.result_for(entry.file_id) or ArchiveResult(entry.file_id, entry.status)
-    company = settings.company
-    if entry.status == "accepted" and batch is not None:
-        receipt = feedback.write_receipt(
-            receipts, incoming, batch, result, entry.received_at, company=company
-        )
+    answered = Path(entry.receipt_path) if entry.receipt_path else None
+    if answered is not None and answered.is_file():
+        receipt, note = answered, "上次处理中断，回执此前已发出"
     else:
-        receipt = feedback.write_rejection(
-            receipts, incoming, issues, entry.received_at, limits=settings.limits,
-            company=company,
-        )  # fmt: skip
-    _clear(incoming, archive, entry.file_id, receipt)
+        receipt, note = _answer_again(incoming, entry, issues, settings, archive), ""
+    _clear(incoming, settings, archive, entry.file_id, receipt)
     return FileOutcome(
         incoming.relative,
         incoming.folder,
@@ -334,17 +273,49 @@ def _resume(
         errors=tuple(i for i in issues if i.is_error),
         warnings=tuple(i for i in issues if not i.is_error),
         receipt=_rel(receipt, settings),
-        note="上次处理中断，已补发回执",
+        note=note or "上次处理中断，已补发回执",
     )
 
 
-def _clear(incoming: intake.IncomingFile, archive: Archive, file_id: int, receipt: Path) -> None:
-    """The original is safe in store/: take the drop out of the inbox, then say so.
+def _answer_again(
+    incoming: intake.IncomingFile,
+    entry: LedgerEntry,
+    issues: tuple[Issue, ...],
+    settings: Settings,
+    archive: Archive,
+) -> Path:
+    receipts = settings.inbox / incoming.folder / RECEIPTS_DIR
+    company = settings.company
+    first = archive.entry(entry.duplicate_of) if entry.duplicate_of is not None else None
+    if entry.status == "duplicate" and first is not None:
+        return feedback.write_duplicate(
+            receipts, incoming, first, entry.received_at, company=company
+        )
+    batch = check_file(incoming, settings)[0] if entry.status == "accepted" else None
+    result = archive.result_for(entry.file_id) or ArchiveResult(entry.file_id, entry.status)
+    if entry.status == "accepted" and batch is not None:
+        receipt = feedback.write_receipt(
+            receipts, incoming, batch, result, entry.received_at, company=company
+        )
+        feedback.tell_owners(settings.inbox, result.conflicts, entry.received_at, company)
+        return receipt
+    return feedback.write_rejection(
+        receipts, incoming, issues, entry.received_at, limits=settings.limits, company=company
+    )
 
-    A file saved again under the same name while we worked stays: it is a new drop."""
-    if incoming.unchanged_on_disk():
-        with contextlib.suppress(FileNotFoundError):
-            incoming.path.unlink()
+
+def _clear(
+    incoming: intake.IncomingFile,
+    settings: Settings,
+    archive: Archive,
+    file_id: int,
+    receipt: Path,
+) -> None:
+    """The answer is written: say so in the ledger first (a stop after this never answers
+    twice), then take the drop out of the inbox (its original is safe in store/), then mark
+    the file done. A file saved again under the same name while we worked stays: a new drop."""
+    archive.note_receipt(file_id, str(receipt))
+    remove_drop(settings.inbox, incoming.relative, incoming.size, incoming.mtime_ns)
     archive.mark_cleared(file_id, str(receipt), incoming.received_at)
 
 
@@ -389,8 +360,6 @@ def _rel(path: Path, settings: Settings) -> str:
 
 # ── for the watcher ──────────────────────────────────────────────────────────────────────────
 
-QUARANTINE_DIR = "quarantine"  # under store/: drops that broke processing, kept for HQ
-
 
 def is_drop(settings: Settings, path: Path) -> bool:
     """Would find_drops pick this path up: in a branch or HQ folder, not an answer, not litter?"""
@@ -403,69 +372,3 @@ def is_drop(settings: Settings, path: Path) -> bool:
     if any(p in RESERVED_DIRS or p.startswith(".") for p in parts[1:-1]):
         return False
     return not intake.is_litter(parts[-1])
-
-
-def quarantine_file(path: Path, settings: Settings, detail: str) -> tuple[Path, Path]:
-    """A drop whose processing crashed: move it to store/quarantine/ (never lost), note why for
-    HQ, and tell the branch HQ will look at it. Returns (where it went, the branch's receipt)."""
-    now = settings.now()
-    folder = path.relative_to(settings.inbox).parts[0]
-    stamp = f"{now:%Y%m%d-%H%M%S}"
-    target = _free_name(
-        settings.store_dir / QUARANTINE_DIR,
-        f"{stamp}-{feedback.safe_file_part(folder)}-{feedback.safe_file_part(path.name, 80)}",
-    )
-    _move(path, target)
-    relative = path.relative_to(settings.inbox).as_posix()
-    _write_note(
-        target.with_name(f"{target.name}.错误.txt"),
-        [f"文件：inbox/{relative}", f"时间：{now:%Y-%m-%d %H:%M:%S}",
-         "处理时出现内部错误，原件即本目录同名文件；核查后可放回分中心文件夹重新处理。",
-         "", detail],
-    )  # fmt: skip
-    receipt = _free_name(
-        settings.inbox / folder / RECEIPTS_DIR,
-        f"待核查-{feedback.safe_file_part(path.stem)}-{stamp}.txt",
-    )
-    _write_note(
-        receipt,
-        [f"【{settings.company}】文件已收到，暂未入库，已转总部核查。", f"文件：{path.name}",
-         f"收到时间：{now:%Y-%m-%d %H:%M}", "",
-         "处理这个文件时系统内部出错（不是你们填写的问题）。文件已原样转交总部核查，不会丢失；",
-         "总部核查处理后会告知结果，暂时不需要重新报送。"],
-    )  # fmt: skip
-    return target, receipt
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path, number = folder / name, 2
-    while path.exists():
-        path, number = folder / f"{number}-{name}", number + 1
-    return path
-
-
-def _move(source: Path, target: Path) -> None:
-    """Rename when we can; across filesystems (an inbox on a share) copy, sync, then remove."""
-    try:
-        source.replace(target)
-        return
-    except (PermissionError, FileNotFoundError):
-        raise
-    except OSError:
-        pass
-    temp = target.with_name(f".{target.name}.part")
-    shutil.copy2(source, temp)
-    with temp.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    temp.replace(target)
-    with contextlib.suppress(OSError):  # still held open: the watcher remembers it is handled
-        source.unlink()
-
-
-def _write_note(path: Path, lines: list[str]) -> None:
-    """UTF-8 with BOM and CRLF (Notepad), written beside the target and renamed into place."""
-    temp = path.with_name(f".{path.name}.tmp")
-    text = "\n".join(lines).replace("\r\n", "\n") + "\n"
-    temp.write_bytes(text.replace("\n", "\r\n").encode("utf-8-sig"))
-    temp.replace(path)

@@ -183,3 +183,31 @@ def test_archive_warnings_follow_validation_issues(archive: Archive) -> None:
     entry = archive.entry(result.file_id)
     assert entry is not None and entry.warnings == 2
     assert archive.result_for(result.file_id) == result
+
+
+def test_an_answered_drop_is_found_until_cleared(archive: Archive) -> None:
+    result = drop(archive, customers_batch(A, [customer(1, "13800000001")]), data=b"x")
+    sha = incoming(A, data=b"x").sha256
+    found = archive.unfinished_drop(sha, f"{A}/客户档案.xlsx")
+    assert found is not None and found.file_id == result.file_id and found.receipt_path is None
+    archive.note_receipt(result.file_id, "inbox/东莞分中心/回执/回执.txt")
+    found = archive.unfinished_drop(sha, f"{A}/客户档案.xlsx")
+    assert found is not None and found.receipt_path == "inbox/东莞分中心/回执/回执.txt"
+    assert archive.unfinished_drop(sha, f"{A}/别处.xlsx") is None
+    archive.mark_cleared(result.file_id, "inbox/东莞分中心/回执/回执.txt", NOW)
+    assert archive.unfinished_drop(sha, f"{A}/客户档案.xlsx") is None
+
+
+def test_expired_originals_are_old_and_final(archive: Archive) -> None:
+    old, older = NOW - timedelta(days=800), NOW - timedelta(days=900)
+    batch = customers_batch(A, [customer(1, "13800000001")])
+    done = drop(archive, batch, at=older, data=b"old")
+    again = drop(archive, batch, at=old, data=b"old", status="duplicate")
+    pending = drop(archive, batch, at=older, data=b"pending")
+    fresh = drop(archive, batch, at=NOW, data=b"fresh")
+    for result in (done, again, fresh):
+        archive.mark_cleared(result.file_id, "回执", NOW)
+    expired, held = archive.expired_originals(NOW - timedelta(days=700))
+    assert expired == [archive.entry(done.file_id).original_path]  # type: ignore[union-attr]
+    assert held == 1 and pending.file_id
+    assert archive.expired_originals(NOW - timedelta(days=850)) == ([], 1)

@@ -46,7 +46,7 @@ def test_documents_arrive_as_attachments_by_email(tmp_path: Path) -> None:
             assert Sender(settings, archive.outbox).run_once().sent == 1
     (mail,) = box.mails
     assert mail["To"] == "xs@example.com, hq@example.com"
-    assert mail["Subject"] == "branchflow 月度文档：2026-11 销售管理部"
+    assert mail["Subject"] == "月度文档：2026-11 销售管理部"
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_filename() == packet.name
     assert attachment.get_payload(decode=True) == packet.read_bytes()

@@ -104,7 +104,9 @@ def test_the_sample_config_example_is_valid_once_uncommented(tmp_path: Path) -> 
     from branchflow.config import SAMPLE_CONFIG
 
     text = SAMPLE_CONFIG.read_text(encoding="utf-8")
-    block = text[text.index("# [notify]\n") :]
+    start = text.index("# [notify]\n")
+    end = text.find("\n# ── ", start)  # the next section of the file, if any
+    block = text[start : end if end != -1 else None]
     lines = [line[2:] if line.startswith("# ") else "" for line in block.splitlines()]
     env = {"BF_WECOM_DONGGUAN": "https://q.example/send?key=1", "BF_DINGTALK_NINGBO": "https://o.example/robot/send?access_token=1",
            "BF_DINGTALK_NINGBO_SECRET": "SEC1", "BF_SMTP_PASSWORD": "pw"}  # fmt: skip

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -245,7 +245,8 @@ def _claim(
     owner = str(row["owner_branch"])
     masked = mask_phone(str(row["phone"]))
     cell = record.address("phone")
-    changes.conflicts.append(Conflict(masked, owner, changes.branch, cell, within))
+    ends = since + timedelta(days=changes.protection_days)
+    changes.conflicts.append(Conflict(masked, owner, changes.branch, cell, within, ends))
     changes.conflict_rows.append(
         {
             "customer_id": row["id"],

@@ -184,3 +184,38 @@ def mark_cleared(conn: Connection, file_id: int, receipt_path: str, at: datetime
         update(files).where(files.c.id == file_id).values(receipt_path=receipt_path, cleared_at=at)
     )
     return bool(result.rowcount)
+
+
+def note_receipt(conn: Connection, file_id: int, receipt_path: str) -> bool:
+    """Record that the drop's answer is written (before the inbox file is removed)."""
+    result = conn.execute(
+        update(files).where(files.c.id == file_id).values(receipt_path=receipt_path)
+    )
+    return bool(result.rowcount)
+
+
+def unfinished_drop(conn: Connection, sha256: str, relative: str) -> Row[Any] | None:
+    """The latest drop of these bytes at this place whose processing was interrupted."""
+    return conn.execute(
+        select(files)
+        .where(files.c.sha256 == sha256, files.c.relative == relative, files.c.cleared_at.is_(None))
+        .order_by(files.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def expired_originals(conn: Connection, cutoff: datetime) -> tuple[list[str], int]:
+    """Originals whose every drop was received before `cutoff` and is final (answered and
+    cleared), and how many old originals are held back because a drop of theirs is not."""
+    rows = conn.execute(
+        select(
+            files.c.original_path,
+            func.count().label("drops"),
+            func.count(files.c.cleared_at).label("cleared"),
+        )
+        .group_by(files.c.original_path)
+        .having(func.max(files.c.received_at) < cutoff)
+        .order_by(files.c.original_path)
+    ).all()
+    expired = [r.original_path for r in rows if r.cleared == r.drops]
+    return expired, len(rows) - len(expired)

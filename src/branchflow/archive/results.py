@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from branchflow.validate.issues import Issue
@@ -18,6 +18,7 @@ class Conflict:
     claimant_branch: str
     cell: str  # where the claimant's row is, "客户档案!C9"
     within_protection: bool  # False: protection expired, ownership moved to the claimant
+    protection_ends: date | None = None  # the owner's last protected day
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,9 +27,10 @@ from branchflow.archive.db import (
     writer,
 )
 from branchflow.archive.followups import add_followups, link_orphans
+from branchflow.archive.guard import refuse_empty_ledger, refuse_missing_file
 from branchflow.archive.localdisk import refuse_network_store
 from branchflow.archive.migrate import bring_to_head
-from branchflow.archive.originals import keep_original
+from branchflow.archive.originals import KeptDrop, keep_original, note_drop
 from branchflow.archive.outbox import Notices, Outbox, record_notices
 from branchflow.archive.phonebook import PhoneBook
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
@@ -57,14 +58,25 @@ class Archive:
         self.outbox = Outbox(self._writer, self._reader, engine.url)
 
     @classmethod
-    def open(cls, settings: Settings) -> Archive:
-        """Open (creating and migrating as needed) the store the settings name."""
+    def open(cls, settings: Settings, *, rebuilding: bool = False) -> Archive:
+        """Open (creating and migrating as needed) the store the settings name. A store whose
+        ledger is gone while originals or the master remain is refused (guard.py), except for
+        `store rebuild`, which fills it again."""
         for folder in (settings.store_dir, settings.originals_dir):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"无法创建目录 {folder}：{exc}；请检查路径和写权限") from exc
-        engine, _before, _applied = open_engine(store_url(settings))
+        url = store_url(settings)
+        if not rebuilding:
+            refuse_missing_file(settings, url)
+        engine, _before, _applied = open_engine(url)
+        try:
+            if not rebuilding:
+                refuse_empty_ledger(settings, engine, url)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(settings, engine)
 
     def close(self) -> None:
@@ -120,7 +132,7 @@ class Archive:
             raise ValueError("an accepted file needs its ValidatedBatch")
         try:
             with self._writer.begin() as conn:
-                return self._record(
+                result = self._record(
                     conn,
                     incoming,
                     batch,
@@ -133,6 +145,8 @@ class Archive:
                     kind,
                     notices,
                 )
+                note_drop(self.settings.originals_dir, _kept(incoming, original_path, result))
+                return result
         except SQLAlchemyError as exc:
             raise failure(
                 f"无法把 {incoming.relative} 写入档案数据库（已全部撤销）："
@@ -153,6 +167,18 @@ class Archive:
             ) from exc
         if not found:
             raise StoreError(f"档案中没有编号为 {file_id} 的文件记录")
+
+    def note_receipt(self, file_id: int, receipt_path: str) -> None:
+        """The drop's answer is written: a restart clears the drop without answering again."""
+        try:
+            with self._writer.begin() as conn:
+                ledger.note_receipt(conn, file_id, receipt_path)
+        except SQLAlchemyError as exc:
+            raise failure(
+                f"无法在档案数据库中记下文件 {file_id} 的回执："
+                f"{error_line(exc, self._engine.url)}；稍后会重试",
+                exc,
+            ) from exc
 
     def _record(
         self,
@@ -224,6 +250,13 @@ class Archive:
             row = ledger.find_by_sha(conn, sha256)
         return ledger.entry(row, self._tz) if row is not None else None
 
+    def unfinished_drop(self, sha256: str, relative: str) -> LedgerEntry | None:
+        """The drop of these bytes at inbox/`relative` recorded but not cleared (a stop between
+        the transaction and the inbox being cleared), if any."""
+        with self._read() as conn:
+            row = ledger.unfinished_drop(conn, sha256, relative)
+        return ledger.entry(row, self._tz) if row is not None else None
+
     def entry(self, file_id: int) -> LedgerEntry | None:
         with self._read() as conn:
             row = ledger.get(conn, file_id)
@@ -264,11 +297,18 @@ class Archive:
                     c.claimant_branch,
                     c.cell,
                     bool(c.within_protection),
+                    _protection_end(c.owner_registered_on, self.settings.protection_days),
                 )
                 for c in found
             ),
             issues=archive_issues,
         )
+
+    def expired_originals(self, cutoff: datetime) -> tuple[list[str], int]:
+        """Kept originals (relative paths) whose every drop came before `cutoff` and is final,
+        and how many old ones a drop still in progress holds back (see retention.py)."""
+        with self._read() as conn:
+            return ledger.expired_originals(conn, cutoff)
 
     def ledger(self, period: str | None = None) -> list[LedgerEntry]:
         """Every drop (for `period`), in the order received."""
@@ -392,6 +432,22 @@ def _apply(
         conflicts=tuple(changes.conflicts),
         issues=(*changes.issues, *added.issues),
     )
+
+
+def _kept(incoming: IncomingFile, original: str, result: ArchiveResult) -> KeptDrop:
+    return KeptDrop(
+        original,
+        incoming.sha256,
+        incoming.folder,
+        incoming.relative,
+        incoming.received_at,
+        result.file_id,
+        incoming.size,
+    )
+
+
+def _protection_end(since: date | None, days: int) -> date | None:
+    return since + timedelta(days=days) if since is not None else None
 
 
 def _counts(result: ArchiveResult) -> dict[str, int]:

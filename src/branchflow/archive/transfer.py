@@ -142,6 +142,26 @@ def copy_store(
     return CopyReport(before, after, settings.originals_dir)
 
 
+def clear_store(settings: Settings, *, force: bool) -> None:
+    """Empty the configured store for `store rebuild`; one that holds data only with `force`."""
+    url = store_url(settings)
+    engine, _, _ = open_engine(url)
+    try:
+        with writer(engine).begin() as conn:
+            filled = _filled(conn)
+            if filled and not force:
+                raise StoreError(
+                    f"档案数据库 {display_url(url)} 中已有数据（{'、'.join(filled)}）：重建会先"
+                    "清空它。请确认已有备份，并停止所有电脑上的 watch，再加 --force 重建"
+                )
+            for table in reversed(COPIED):
+                conn.execute(delete(table))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"清空 {display_url(url)} 失败：{error_line(exc, url)}") from exc
+    finally:
+        engine.dispose()
+
+
 def summarize(conn: Connection, url: str) -> StoreSummary:
     """Row count and canonical sha256 of every copied table, as `conn` sees them."""
     tables = []
@@ -175,8 +195,12 @@ def _same(a: URL, b: URL) -> bool:
     return key(a) == key(b)
 
 
+def _filled(conn: Connection) -> list[str]:
+    return [t.name for t in COPIED if conn.scalar(select(exists().select_from(t)))]
+
+
 def _make_room(conn: Connection, where: str, force: bool) -> None:
-    filled = [t.name for t in COPIED if conn.scalar(select(exists().select_from(t)))]
+    filled = _filled(conn)
     if not filled:
         return
     if not force:

@@ -9,6 +9,7 @@ and None shows as an empty cell rather than the word “None”.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Callable, Mapping, MutableMapping
@@ -23,7 +24,7 @@ from docxtpl import DocxTemplate, InlineImage, RichText
 from jinja2 import StrictUndefined, Template, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from branchflow.errors import BranchflowError
+from branchflow.errors import OutputError
 from branchflow.reports.charts import Chart
 from branchflow.reports.page_flow import Styles
 from branchflow.reports.table_fit import fit_tables
@@ -163,17 +164,35 @@ def _bind(value: Any, document: DocxTemplate) -> Any:
 
 def write_document(target: Path, data: bytes, now: datetime, notes: Notes) -> Path:
     """Write atomically; a file held open in Word is written beside it, and the note says so."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.stem}.tmp{target.suffix}")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(data)
     except OSError as exc:
-        raise BranchflowError(f"无法写入 {temp.parent}：{exc}；请检查写入权限") from exc
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        raise OutputError(
+            f"无法写入 {target.parent}：{exc.strerror or exc}；请检查磁盘空间和写入权限"
+        ) from exc
     try:
         temp.replace(target)
     except PermissionError:
         beside = target.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}")
-        temp.replace(beside)
+        _place(temp, beside)
         notes(f"{target.name} 正被占用（可能在 Word 中打开），本次另存为 {beside.name}")
         return beside
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(
+            f"无法写出 {target}：{exc.strerror or exc}；"
+            "若同名的文件夹占着这个位置，请改名或移走后重试"
+        ) from exc
     return target
+
+
+def _place(temp: Path, target: Path) -> None:
+    try:
+        temp.replace(target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"无法写出 {target}：{exc.strerror or exc}；请检查写入权限") from exc

@@ -112,15 +112,30 @@ class Aftercare:
         return self.settings.now().date().isoformat() != self._reminded_on
 
     def daily(self) -> None:
-        """The first time each day: write the reminders, if the calendar module offers them."""
+        """The first time each day: remove what is kept too long, write the reminders."""
         now = self.settings.now()
         today = now.date().isoformat()
         if today == self._reminded_on:
             return
         self._reminded_on = today
         self._save()
+        self._purge(now)
         self._remind(now)
         self._distribution_owed = True  # a new month's folder, the follow-ups due from today
+
+    def _purge(self, now: datetime) -> None:
+        from branchflow.retention import purge_kept  # imports the watch package's quarantine
+
+        try:
+            report = purge_kept(self.settings, self.archive, now)
+        except Exception as exc:
+            log.exception(
+                "清理过期原始文件失败（明天再试；也可运行 branchflow store purge）：%s", exc
+            )
+            return
+        if report.originals or report.quarantined:
+            for line in report.describe():
+                log.info(line)
 
     def _remind(self, now: datetime) -> None:
         try:

@@ -29,6 +29,7 @@ from branchflow.errors import BranchflowError
 
 LOCK_NAME = "watch.lock"
 HOST_LOCK_NAME = "watch-{host}.lock"  # with a database-server store: one lock per machine
+COMMANDS = ("watch", "ingest", "store rebuild", "store purge")
 _LOCK_OFFSET = 1 << 20  # Windows locks a byte range: lock one far past the holder's note
 
 
@@ -44,22 +45,42 @@ class WorkspaceLock:
         self._fd: int | None = None
 
     def acquire(self, holder: str) -> None:
-        """Take the lock or raise WatchLocked naming who holds it; `holder` describes us."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Take the lock or raise WatchLocked naming who holds it; `holder` describes us
+        ("ingest，进程 123，…": the command first)."""
+        fd = self._open()
         try:
             _lock(fd)
         except OSError:
             other = _read_note(fd)
             os.close(fd)
+            command = other.split("，", 1)[0] if other else ""
+            running = f"branchflow {command if command in COMMANDS else '进程'}"
+            ours = holder.split("，", 1)[0]
             raise WatchLocked(
-                f"此工作区已有一个 branchflow watch 在运行（{other or '另一个进程'}）："
-                f"同一工作区只能运行一个 watch，本次未启动。需要重启时请先停止正在运行的那个"
+                f"此工作区已有一个 {running} 在运行（{other or '另一个进程'}）："
+                f"同一工作区同时只能运行一个 watch 或 ingest，本次 {ours} 未运行。"
+                + ("需要重启时请先停止正在运行的那个" if command == "watch" else "请等它结束后再试")
             ) from None
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, holder.encode("utf-8"))
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, holder.encode("utf-8"))
+        except OSError as exc:
+            _unlock(fd)
+            os.close(fd)
+            raise BranchflowError(
+                f"无法写入 {self.path}：{exc.strerror or exc}；请检查磁盘空间和 store 目录的写权限"
+            ) from exc
         self._fd = fd
+
+    def _open(self) -> int:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BranchflowError(
+                f"无法打开 {self.path}：{exc.strerror or exc}；请检查磁盘空间和 store 目录的写权限"
+            ) from exc
 
     def release(self) -> None:
         if self._fd is None:

@@ -7,10 +7,22 @@ from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from branchflow.printable import printable
+
 LOGGER = "branchflow"
 LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
 _LEVEL_WORDS = {logging.WARNING: "注意：", logging.ERROR: "错误：", logging.CRITICAL: "错误："}
+
+
+class EscapingFormatter(logging.Formatter):
+    """A record's message shown with its control characters escaped: a file name holding a
+    newline cannot forge a line of the log, nor an escape sequence reach the terminal. (The
+    traceback, ours, is appended as it is.)"""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 
 class EchoHandler(logging.Handler):
@@ -19,7 +31,7 @@ class EchoHandler(logging.Handler):
     def __init__(self, echo: Callable[[str], None]) -> None:
         super().__init__(logging.INFO)
         self._echo = echo
-        self.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        self.setFormatter(EscapingFormatter("%(asctime)s %(message)s", "%H:%M:%S"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -41,7 +53,7 @@ def start_logging(log_file: Path, echo: Callable[[str], None]) -> Callable[[], N
     to_file = RotatingFileHandler(
         log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_file.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     to_console = EchoHandler(echo)
     ours, theirs = logging.getLogger(LOGGER), logging.getLogger("watchdog")
     saved = (ours.level, ours.propagate, theirs.level)

@@ -23,9 +23,11 @@ from watchdog.observers.api import BaseObserver
 
 from branchflow.archive.localdisk import network_fs_type
 from branchflow.archive.store import Archive
-from branchflow.config import RESERVED_DIRS, Settings
+from branchflow.config import Settings
 from branchflow.errors import StoreError, StoreUnavailable
-from branchflow.pipeline import find_drops, is_drop, process_file, quarantine_file
+from branchflow.inbox import LINK_NOTE, walk_folder
+from branchflow.nofollow import NotRegularFile
+from branchflow.pipeline import find_drops, finish_answered, is_drop, process_file
 from branchflow.watch.aftercare import Aftercare
 from branchflow.watch.observe import (
     WAKE,
@@ -35,6 +37,7 @@ from branchflow.watch.observe import (
     start_observer,
     stop_observer,
 )
+from branchflow.watch.quarantine import quarantine_file
 from branchflow.watch.stability import StabilityTracker, Verdict
 
 log = logging.getLogger("branchflow.watch")
@@ -94,6 +97,7 @@ class Watcher:
         self._next_health = self._next_rescan = 0.0
         self._handled: dict[Path, tuple[int, int]] = {}  # quarantined but still in the inbox
         self._told: set[Path] = set()  # files we said we leave alone
+        self._finish_owed = False  # a database failure may have left an answered drop unmarked
 
     def stop(self) -> None:
         """Ask the loop to finish the file in hand and return (safe from a signal handler)."""
@@ -172,7 +176,7 @@ class Watcher:
             return
         path, is_dir = notice
         if is_dir:
-            for found in _walk(path):
+            for found in walk_folder(path)[0]:
                 self._track(found, event=True)
         else:
             self._track(path, event=True)
@@ -203,6 +207,7 @@ class Watcher:
 
     def _rescan(self) -> None:
         self._next_rescan = time.monotonic() + self.timings.rescan
+        self._finish_answered()
         try:
             ready, ignored = find_drops(self.settings)
         except OSError as exc:
@@ -261,8 +266,20 @@ class Watcher:
             self.tracker.delay = self.timings.stability
         self.polling = polling
 
+    def _finish_answered(self) -> None:
+        """Drops answered and cleared from the inbox whose ledger row the database could not
+        take just then (killed, or the connection lost): marked done once it can."""
+        try:
+            finished = finish_answered(self.settings, self.archive)
+        except StoreError as exc:
+            log.warning("档案数据库暂时不可用，稍后再补记已回执的文件：%s", exc)
+            return
+        for entry in finished:
+            log.info("inbox/%s 上次已回执并移出收件箱，现已在档案中补记完成", entry.relative)
+
     def _recover(self) -> None:
         """Say what a crash left behind; files still in the inbox are answered by processing."""
+        self._finish_answered()
         for entry in self.archive.unfinished():
             where = self.settings.inbox / entry.relative
             if where.is_file():
@@ -296,8 +313,11 @@ class Watcher:
         name = self._rel(path)
         try:
             outcome = process_file(path, self.settings, self.archive)
+        except NotRegularFile:
+            self.tracker.forget(path)
+            log.warning("未处理 %s：%s", name, LINK_NOTE)
         except FileNotFoundError as exc:
-            if path.exists():
+            if os.path.lexists(path):
                 self._failed(path, exc)
             else:
                 self.tracker.forget(path)
@@ -313,6 +333,9 @@ class Watcher:
             self.tracker.forget(path)
             log.info(outcome.summary_line())
             self.aftercare.note(outcome)
+            if self._finish_owed:  # the database is back: mark what it missed
+                self._finish_owed = False
+                self._finish_answered()
 
     def _tell_locked(self, path: Path, why: str) -> None:
         failures = self.tracker.back_off(path) if path in self.tracker else 0
@@ -324,6 +347,7 @@ class Watcher:
         """Disk or database trouble: not the file's fault, so retry; quarantine if it persists
         (never for a database server that is down: the file waits for it to come back)."""
         failures = self.tracker.back_off(path)
+        self._finish_owed = self._finish_owed or isinstance(exc, StoreError)
         if isinstance(exc, StoreUnavailable):
             if failures in {1, 2} or failures % 10 == 0:
                 log.warning("档案数据库暂时连不上，%s 留在收件箱，%.0f 秒后重试：%s",
@@ -362,12 +386,3 @@ class Watcher:
             return path.relative_to(self.settings.workspace).as_posix()
         except ValueError:
             return str(path)
-
-
-def _walk(folder: Path) -> list[Path]:
-    """Every file under a folder created or moved into the inbox (answers and blanks skipped)."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in RESERVED_DIRS and not d.startswith(".")]
-        found.extend(Path(root) / f for f in files)
-    return found

@@ -12,7 +12,7 @@ import logging
 import os
 import queue
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -61,7 +61,7 @@ def start_observer(
         except OSError as exc:
             observer.stop()
             log.warning("系统文件事件不可用（%s），改用轮询，间隔 %.1f 秒", exc, interval)
-    observer = PollingObserverVFS(os.stat, _list_inputs, polling_interval=interval)
+    observer = PollingObserverVFS(stat_below(inbox), _list_inputs, polling_interval=interval)
     observer.schedule(InboxEvents(notices), str(inbox), recursive=True)
     observer.start()
     return observer, True
@@ -88,6 +88,17 @@ def folder_identity(folder: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def stat_below(inbox: Path) -> Callable[[str], os.stat_result]:
+    """The polling snapshot's stat: links below the inbox are not followed (a `ln -s .. loop`
+    would be walked forty levels deep on every poll), the inbox itself may be one (a share)."""
+    root = os.fspath(inbox)
+
+    def stat_of(path: str) -> os.stat_result:
+        return Path(path).stat() if path == root else Path(path).lstat()
+
+    return stat_of
 
 
 def _list_inputs(folder: str | None) -> Iterator[os.DirEntry[str]]:

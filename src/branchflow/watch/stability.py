@@ -122,7 +122,7 @@ class StabilityTracker:
             return Verdict.GONE
         now = self._clock()
         try:
-            info = path.stat()
+            info = path.lstat()  # a link is never a drop (see nofollow.py)
         except (FileNotFoundError, NotADirectoryError):
             self.forget(path)
             return Verdict.GONE
@@ -197,7 +197,7 @@ def _open_for_check(path: Path) -> BinaryIO:
 
 def _signature(path: Path) -> tuple[int, int] | None:
     try:
-        info = path.stat()
+        info = path.lstat()
     except OSError:
         return None
     return (info.st_size, info.st_mtime_ns)

@@ -1,0 +1,64 @@
+"""A store whose ledger is gone while originals or a master workbook remain is refused.
+
+Opening a missing SQLite file creates an empty store; the next export would then overwrite
+客户总档案.xlsx with what little came after. So when the database is missing, or holds no ledger
+at all, while store/originals/ still keeps drops or the master workbook exists, every command
+refuses with one line saying what to do: restore the database, or `branchflow store rebuild`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, exists, select
+from sqlalchemy.engine import URL
+
+from branchflow.archive.db import display_url, is_server, reading
+from branchflow.archive.originals import count_originals
+from branchflow.archive.schema import files
+from branchflow.config import Settings
+from branchflow.errors import StoreError
+
+
+class LedgerLost(StoreError):
+    """The store holds no ledger although drops were received before."""
+
+
+def refuse_missing_file(settings: Settings, url: URL) -> None:
+    """Before a SQLite store is created: refuse when it is missing (or empty) but shouldn't be."""
+    if is_server(url) or url.database in (None, "", ":memory:"):
+        return
+    path = Path(str(url.database))
+    if path.is_file() and path.stat().st_size > 0:
+        return
+    _refuse_if_evidence(settings, f"档案数据库 {path} 不存在或是空文件")
+
+
+def refuse_empty_ledger(settings: Settings, engine: Engine, url: URL) -> None:
+    """After opening: refuse when the ledger has no row at all but drops were kept before."""
+    with reading(engine, url) as conn:
+        if conn.scalar(select(exists().select_from(files))):
+            return
+    _refuse_if_evidence(settings, f"档案数据库 {display_url(url)} 中没有任何报送记录")
+
+
+def _refuse_if_evidence(settings: Settings, what: str) -> None:
+    evidence = []
+    kept = count_originals(settings.originals_dir)
+    if kept:
+        evidence.append(f"{_shown(settings.originals_dir, settings)}/ 中还保存着 {kept} 个原始文件")
+    if settings.master_path.is_file():
+        evidence.append(f"{_shown(settings.master_path, settings)} 仍在")
+    if not evidence:
+        return
+    raise LedgerLost(
+        f"{what}，但 {'，'.join(evidence)}：数据库可能被误删或清空，为免用空档案覆盖总档案，"
+        "本次未运行。请从备份恢复数据库；或运行 branchflow store rebuild 用保存的原始文件重建档案"
+    )
+
+
+def _shown(path: Path, settings: Settings) -> str:
+    try:
+        return path.relative_to(settings.workspace).as_posix()
+    except ValueError:
+        return str(path)
