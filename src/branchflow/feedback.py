@@ -170,7 +170,11 @@ def _conflict_lines(result: ArchiveResult) -> list[str]:
     lines = ["", f"撞单提醒（共 {len(result.conflicts)} 位，此前已由其他分中心登记）："]
     for conflict in result.conflicts:
         outcome = (
-            "仍在保护期内，归属不变" if conflict.within_protection else "已过保护期，改归本分中心"
+            "销售管理部已裁定归属不变"
+            if conflict.ruled
+            else "仍在保护期内，归属不变"
+            if conflict.within_protection
+            else "已过保护期，改归本分中心"
         )
         said = f"手机号 {conflict.masked_phone} 已由{conflict.owner_branch}登记，{outcome}。"
         where = f"{conflict.cell}：" if conflict.cell else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -32,10 +33,11 @@ from branchflow.archive.migrate import bring_to_head
 from branchflow.archive.originals import keep_original
 from branchflow.archive.outbox import Notices, Outbox, record_notices
 from branchflow.archive.phonebook import PhoneBook
+from branchflow.archive.progress import apply_followup_grades
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
 from branchflow.archive.results import ArchiveResult, Conflict, ExportData, LedgerEntry
 from branchflow.archive.schema import FILE_STATUSES, REPORT_KINDS, conflicts
-from branchflow.config import Settings
+from branchflow.config import Protection, Settings
 from branchflow.errors import StoreError
 from branchflow.intake import IncomingFile
 from branchflow.validate.batch import ValidatedBatch
@@ -188,7 +190,9 @@ class Archive:
         ledger.insert_issues(conn, file_id, issues)
         result = ArchiveResult(file_id, status)
         if status == "accepted" and batch is not None:
-            result = _apply(conn, batch, file_id, now, protection_days)
+            # The period may come from the caller; the extension is the configuration's.
+            rule = replace(self.settings.protection, days=protection_days)
+            result = _apply(conn, batch, file_id, now.astimezone(self._tz), rule)
             ledger.insert_issues(conn, file_id, result.issues, origin="archive")
         ledger.finish_file(conn, file_id, _counts(result))
         if notices is not None:
@@ -264,6 +268,8 @@ class Archive:
                     c.claimant_branch,
                     c.cell,
                     bool(c.within_protection),
+                    # kept although protection had lapsed: only a ruling in force does that
+                    not c.within_protection and c.resolution == "kept_by_owner",
                 )
                 for c in found
             ),
@@ -363,7 +369,7 @@ def open_engine(url: URL) -> tuple[Engine, str | None, list[str]]:
 
 
 def _apply(
-    conn: Connection, batch: ValidatedBatch, file_id: int, now: datetime, protection_days: int
+    conn: Connection, batch: ValidatedBatch, file_id: int, now: datetime, rule: Protection
 ) -> ArchiveResult:
     """Write an accepted batch's data; returns counts and the archive's own warnings."""
     if batch.kind in REPORT_KINDS:
@@ -377,10 +383,10 @@ def _apply(
     book.prepare(
         [str(r.values["phone"]) for r in registrations], [str(r.values["phone"]) for r in visits]
     )
-    changes = CustomerChanges(batch.branch, file_id, now, protection_days)
+    changes = CustomerChanges(batch.branch, file_id, now, rule, now.date())
     upsert_customers(conn, book, registrations, changes)
     added = add_followups(conn, book, visits, branch=batch.branch, file_id=file_id, now=now)
-    link_orphans(conn)
+    apply_followup_grades(conn, file_id, link_orphans(conn), now)
     return ArchiveResult(
         file_id=file_id,
         status="accepted",
