@@ -40,6 +40,13 @@ def protection_end(since: date | None, visits: Iterable[date], rule: Protection)
     return end
 
 
+def rule_text(rule: Protection) -> str:
+    """The rule in words: “90 天” or “90 天，期内到访、上门拜访跟进顺延 30 天”."""
+    if not rule.extends:
+        return f"{rule.days} 天"
+    return f"{rule.days} 天，期内{'、'.join(rule.extend_on)}跟进顺延 {rule.extend_days} 天"
+
+
 def protected_since(customer: Mapping[str, Any]) -> date | None:
     """Where the current owner's protection starts."""
     since = customer.get("owned_since") or customer.get("first_registered_on")

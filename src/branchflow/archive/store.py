@@ -34,6 +34,7 @@ from branchflow.archive.originals import keep_original
 from branchflow.archive.outbox import Notices, Outbox, record_notices
 from branchflow.archive.phonebook import PhoneBook
 from branchflow.archive.progress import apply_followup_grades
+from branchflow.archive.protection import protect
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
 from branchflow.archive.results import ArchiveResult, Conflict, ExportData, LedgerEntry
 from branchflow.archive.schema import FILE_STATUSES, REPORT_KINDS, conflicts
@@ -314,10 +315,12 @@ class Archive:
             return reads.read_history(conn, self._tz, branch, start, end)
 
     def export_data(self) -> ExportData:
-        """Customers, township counts, follow-ups and 撞单 of all branches, one consistent read."""
+        """Customers (each with its protected_until), township counts, follow-ups and 撞单 of
+        all branches, one consistent read."""
         with self._read() as conn:
+            customers = reads.read_customers(conn, self._tz)
             return ExportData(
-                customers=reads.read_customers(conn, self._tz),
+                customers=protect(conn, self.settings.protection, customers),
                 township_counts=reads.read_township_counts(conn),
                 followups=reads.read_followups(conn, self._tz),
                 conflicts=reads.read_conflicts(conn, self._tz),
@@ -327,7 +330,7 @@ class Archive:
     def export_rows(self) -> Iterator[reads.ExportRows]:
         """What export_data() holds, streamed instead: for writing workbooks of any size."""
         with self._read() as conn:
-            yield reads.ExportRows(conn, self._tz)
+            yield reads.ExportRows(conn, self._tz, self.settings.protection)
 
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
