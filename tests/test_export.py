@@ -99,6 +99,7 @@ CUSTOMER_HEADER = [f.title for f in CUSTOMER_FIELDS] + [
     "最近更新",
     "来源文件",
 ]
+BRANCH_HEADER = [*CUSTOMER_HEADER[:-2], "保护期至", *CUSTOMER_HEADER[-2:]]
 CUSTOMER_KEYS = [f.key for f in CUSTOMER_FIELDS] + [
     "originals",
     "owner_branch",
@@ -260,7 +261,16 @@ def test_requested_branches_only_even_when_empty(tmp_path: Path) -> None:
     result = export_archive(tmp_path, DATA, branches=["成都分中心"], now=NOW)
     assert [p.name for p in result.written] == ["客户总档案.xlsx", "分中心档案-成都分中心.xlsx"]
     empty = openpyxl.load_workbook(result.written[1])
-    assert rows(empty["客户总表"]) == [tuple(CUSTOMER_HEADER)]
+    assert rows(empty["客户总表"]) == [tuple(BRANCH_HEADER)]
+
+
+def test_a_branch_archive_shows_until_when_each_customer_is_protected(tmp_path: Path) -> None:
+    own = customer("王强", "13987654321", "东莞分中心", protected_until=date(2027, 2, 1))
+    result = export_archive(tmp_path, ArchiveData([own]), now=NOW)
+    master, branch = (openpyxl.load_workbook(p)["客户总表"] for p in result.written)
+    assert "保护期至" not in rows(master)[0]
+    header, values = rows(branch)
+    assert values[header.index("保护期至")] == datetime(2027, 2, 1)
 
 
 def lock(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
@@ -295,6 +305,31 @@ def test_locked_master_is_written_beside_it(
     assert fallback.note in result.describe()
     assert len(result.written) == 3  # the branch files were not held up
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_copies_beside_a_locked_master_go_once_it_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:
+        lock(patched, "客户总档案.xlsx", "分中心档案-东莞分中心.xlsx")
+        export_archive(tmp_path, DATA, retries=0, retry_delay=0, now=NOW)
+        export_archive(tmp_path, DATA, retries=0, retry_delay=0, now=NOW + timedelta(hours=1))
+    kept = {"客户总档案-2026.xlsx", "客户总档案-备份.xlsx", "分中心档案-东莞分中心-旧.xlsx"}
+    for name in kept:
+        (tmp_path / name).write_bytes(b"staff's own")
+    beside = sorted(p.name for p in tmp_path.iterdir() if re.search(r"-\d{8}-\d{6}", p.name))
+    assert beside == [
+        "分中心档案-东莞分中心-20261126-093005.xlsx",
+        "分中心档案-东莞分中心-20261126-103005.xlsx",
+        "客户总档案-20261126-093005.xlsx",
+        "客户总档案-20261126-103005.xlsx",
+    ]
+    result = export_archive(tmp_path, DATA, now=NOW + timedelta(hours=2))
+    assert sorted(p.name for p in result.removed) == beside
+    assert "已删除过时的另存文件 客户总档案-20261126-093005.xlsx" in result.describe(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [p.name for p in result.written] + list(kept)
+    )
 
 
 def test_nothing_writable_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

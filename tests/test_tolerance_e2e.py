@@ -216,7 +216,11 @@ def test_a_rerun_changes_nothing_and_later_edits_keep_history_right(ws: Path) ->
         history = [
             (h["phone"], h["field"], h["old_value"], h["new_value"]) for h in archive.history()
         ]
-    assert history == [("13800000002", "monthly_income", "5000", None)]
+    # 张伟's follow-up said 跟进后等级 A+ (read as A): his grade since the first drop
+    assert history == [
+        ("13800000001", "grade", "B", "A"),
+        ("13800000002", "monthly_income", "5000", None),
+    ]
 
 
 def test_invalid_data_is_still_refused_at_the_right_cell(ws: Path) -> None:

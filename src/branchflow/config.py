@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branchflow.errors import ConfigError
 from branchflow.notify.settings import NotifySettings, parse_notify
-from branchflow.templates.definitions import TEMPLATES, FieldType
+from branchflow.templates.definitions import FOLLOW_UP_METHODS, TEMPLATES, FieldType
 
 CONFIG_NAME = "branchflow.toml"
 SAMPLE_CONFIG = Path(__file__).parent / "sample" / CONFIG_NAME
@@ -57,6 +57,21 @@ class Distribution:
     items: tuple[str, ...] = ("briefing", "meeting", "plans", "archive")
     pdf: bool = True  # a PDF of HQ's briefing beside the docx, where LibreOffice is installed
     due_days: int = 14  # the archive workbook lists follow-ups due within this many days
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The 撞单 protection rule: the owner keeps a customer for `days` from its registration;
+    a follow-up of the owner's whose 跟进方式 is in `extend_on`, made while the customer is
+    protected, keeps it protected `extend_days` beyond that follow-up (none: no extension)."""
+
+    days: int = 90
+    extend_on: tuple[str, ...] = ()
+    extend_days: int = 0
+
+    @property
+    def extends(self) -> bool:
+        return bool(self.extend_on) and self.extend_days > 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,14 @@ class Settings:
     # Originals and quarantined drops older than this many days are removed ([store]
     # keep_originals_days; 0 keeps them for ever): they hold full phone and ID numbers.
     keep_originals_days: int = KEEP_ORIGINALS_DAYS
+    # [conflicts] extend_on / extend_days: valid follow-ups that extend the protection period.
+    extend_on: tuple[str, ...] = ()
+    extend_days: int = 0
+
+    @property
+    def protection(self) -> Protection:
+        """The protection rule: [company] protection_days, extended as [conflicts] says."""
+        return Protection(self.protection_days, self.extend_on, self.extend_days)
 
     @property
     def inbox(self) -> Path:
@@ -232,6 +255,7 @@ def parse_settings(
         os.environ if environ is None else environ,
     )
     _distinct_folders(branches, hq_folder, departments, projects)
+    extend_on, extend_days = _extension(_table(raw, "conflicts"))
     return Settings(
         workspace=workspace,
         company=str(company.get("name", "黔龙阳光地产营销中心")),
@@ -267,7 +291,31 @@ def parse_settings(
         distribution=_distribution(_table(raw, "distribution")),
         aliases=_aliases(_table(raw, "aliases"), tuple(p.name for p in projects)),
         keep_originals_days=_days(store.get("keep_originals_days", KEEP_ORIGINALS_DAYS)),
+        extend_on=extend_on,
+        extend_days=extend_days,
     )
+
+
+CONFLICT_KEYS = ("extend_on", "extend_days")
+
+
+def _extension(raw: dict[str, Any]) -> tuple[tuple[str, ...], int]:
+    """[conflicts] extend_on (跟进方式 values; empty = off) and extend_days (default 30)."""
+    for key in raw:
+        if key not in CONFLICT_KEYS:
+            hint = "；保护期天数写在 [company] protection_days" if key == "protection_days" else ""
+            raise ConfigError(
+                f"{CONFIG_NAME}：[conflicts] 没有 {key} 这一项，可用：{'、'.join(CONFLICT_KEYS)}"
+                f"{hint}"
+            )
+    methods = raw.get("extend_on", [])
+    if not isinstance(methods, list) or not all(m in FOLLOW_UP_METHODS for m in methods):
+        raise ConfigError(
+            f"{CONFIG_NAME}：[conflicts] extend_on = {methods!r} 只能从跟进方式 "
+            f'{"、".join(FOLLOW_UP_METHODS)} 中选，如 ["到访", "上门拜访"]'
+        )
+    days = _int(raw.get("extend_days", 30), "conflicts.extend_days")
+    return tuple(dict.fromkeys(methods)), days if methods else 0
 
 
 def _project(table: dict[str, Any]) -> Project:

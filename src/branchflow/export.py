@@ -5,11 +5,12 @@ rustpy-xlsxwriter (rust_xlsxwriter underneath) writes a Python str as a string c
 Rows are read from the archive and converted a few thousand at a time while the writer streams
 them to disk, so the archive never has to fit in memory. Files appear atomically; a
 target that Excel holds open on a Windows share is retried, then written beside it, and export
-carries on.
+carries on; once the target is written again, the copies beside it are removed.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections import Counter, defaultdict
@@ -90,6 +91,7 @@ class ExportFallback:
 class ExportResult:
     written: tuple[Path, ...]
     fallbacks: tuple[ExportFallback, ...] = ()
+    removed: tuple[Path, ...] = ()  # copies once written beside a locked target, now outdated
 
     @property
     def refused(self) -> bool:
@@ -104,6 +106,7 @@ class ExportResult:
         """One Chinese line per file, paths relative to `base` when given."""
         instead = {f.written for f in self.fallbacks}
         lines = [f"已导出 {_shown(p, base)}" for p in self.written if p not in instead]
+        lines += [f"已删除过时的另存文件 {_shown(p, base)}" for p in self.removed]
         return lines + list(self.notes)
 
 
@@ -128,6 +131,12 @@ CUSTOMER_COLUMNS = (
     Column("first_registered_on", "首次登记", "date", 12),
     Column("updated_at", "最近更新", "datetime", 17),
     Column("source_file", "来源文件", width=30),
+)
+# A branch's own archive also says until when the customer is protected (archive/protection.py).
+BRANCH_CUSTOMER_COLUMNS = (
+    *CUSTOMER_COLUMNS[:-2],
+    Column("protected_until", "保护期至", "date", 12),
+    *CUSTOMER_COLUMNS[-2:],
 )
 FOLLOWUP_COLUMNS = (
     _column(FOLLOW_UP_FIELDS[0]),
@@ -194,6 +203,7 @@ def export_archive(
     jobs += [(archive_dir / f"{BRANCH_PREFIX}{safe_file_part(n)}.xlsx", n) for n in names]
     written: list[Path] = []
     fallbacks: list[ExportFallback] = []
+    removed: list[Path] = []
     for target, branch in jobs:
         sheets = _sheets(source, branch)
         counted = CountedRows(sheets[0].rows)
@@ -207,7 +217,8 @@ def export_archive(
         placed, fallback = _place(temp, target, retries, retry_delay, now or datetime.now())
         written += [placed] if placed else []
         fallbacks += [fallback] if fallback else []
-    return ExportResult(tuple(written), tuple(fallbacks))
+        removed += remove_fallbacks(target) if placed == target else []
+    return ExportResult(tuple(written), tuple(fallbacks), tuple(removed))
 
 
 # --- what goes where ------------------------------------------------------------------------
@@ -220,7 +231,11 @@ def _sheets(source: ArchiveSource, branch: str | None) -> list[_Sheet]:
     if branch is not None:
         conflicts = (_as_seen_by(branch, c) for c in conflicts)
     return [
-        _Sheet("客户总表", CUSTOMER_COLUMNS, source.customers(branch)),
+        _Sheet(
+            "客户总表",
+            CUSTOMER_COLUMNS if branch is None else BRANCH_CUSTOMER_COLUMNS,
+            source.customers(branch),
+        ),
         _Sheet(TOWNSHIP_SHEET, TOWNSHIP_COLUMNS, rows, total, len(rows)),
         _Sheet("跟进记录", FOLLOWUP_COLUMNS, source.followups(branch)),
         _Sheet("撞单记录", CONFLICT_COLUMNS, conflicts),
@@ -358,6 +373,29 @@ def _column_formats(columns: Sequence[Column]) -> dict[str, Format]:
 
 
 # --- placing the file -----------------------------------------------------------------------
+
+
+_STAMP = re.compile(r"-\d{8}-\d{6}(?:-\d+)?")  # what _place() adds to a fallback's name
+
+
+def remove_fallbacks(target: Path) -> list[Path]:
+    """Delete the copies _place() wrote beside `target` while it was locked (客户总档案-
+    20261129-103000.xlsx): `target` is current again. One still open stays for the next time."""
+    stem, suffix = target.stem, target.suffix
+    removed = []
+    try:
+        found = [p for p in target.parent.iterdir() if p.name.startswith(f"{stem}-")]
+    except OSError:
+        return []
+    for path in sorted(found):
+        if path.suffix != suffix or not _STAMP.fullmatch(path.name[len(stem) : -len(suffix)]):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def _place(

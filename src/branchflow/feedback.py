@@ -195,6 +195,8 @@ def _decision(conflict: Conflict) -> str:
     said = f"手机号 {conflict.masked_phone}：{conflict.claimant_branch}也登记了该客户，"
     if conflict.within_protection:
         return said + f"仍在保护期内（至 {ends}），归属本分中心不变。"
+    if conflict.ruled:
+        return said + f"保护期已于 {ends} 结束，但销售管理部已裁定归属本分中心，归属不变。"
     return said + f"本分中心的保护期已于 {ends} 结束，已改归{conflict.claimant_branch}。"
 
 
@@ -232,7 +234,11 @@ def _conflict_lines(result: ArchiveResult) -> list[str]:
     lines = ["", f"撞单提醒（共 {len(result.conflicts)} 位，此前已由其他分中心登记）："]
     for conflict in result.conflicts:
         outcome = (
-            "仍在保护期内，归属不变" if conflict.within_protection else "已过保护期，改归本分中心"
+            "销售管理部已裁定归属不变"
+            if conflict.ruled
+            else "仍在保护期内，归属不变"
+            if conflict.within_protection
+            else "已过保护期，改归本分中心"
         )
         said = f"手机号 {conflict.masked_phone} 已由{conflict.owner_branch}登记，{outcome}。"
         where = f"{conflict.cell}：" if conflict.cell else ""

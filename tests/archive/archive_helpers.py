@@ -32,12 +32,18 @@ CUSTOMER_COLUMNS = (
 FOLLOW_UP_COLUMNS = ("phone", "date", "method", "content", "grade_after", "next_date", "staff")
 
 
-def make_settings(workspace: Path, store_url: str = "", originals: str = "") -> Settings:
+def make_settings(
+    workspace: Path,
+    store_url: str = "",
+    originals: str = "",
+    conflicts: dict[str, Any] | None = None,
+) -> Settings:
     raw: dict[str, Any] = {
         "company": {"protection_days": 90},
         "branches": [{"name": A, "city": "东莞市"}, {"name": B, "city": "宁波市"}],
         "projects": [{"name": PROJECT, "county": "湄潭县", "town": "湄江街道"}],
         "store": {"url": store_url, "originals": originals},
+        "conflicts": conflicts or {},
     }
     return parse_settings(raw, workspace)
 

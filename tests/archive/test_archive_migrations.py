@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from archive_helpers import A, customer, customers_batch, drop, make_settings
-from sqlalchemy import Engine, inspect, text
+from archive_helpers import A, B, customer, customers_batch, drop, followup, make_settings
+from sqlalchemy import Connection, Engine, inspect, text
 
 from branchflow.archive.db import create_store_engine, parse_url
 from branchflow.archive.migrate import current_revision, head_revision, upgrade
@@ -95,3 +96,49 @@ def test_every_text_column_sorts_by_code_point_on_postgresql(
     engine.dispose()
     assert len(found) > 50
     assert [(t, c) for t, c, collation in found if collation != "C"] == []
+
+
+def _back_to_0006(conn: Connection) -> None:
+    """The store as branchflow before revision 0007 left it (SQLite >= 3.35 drops columns)."""
+    for table, column in (
+        ("customers", "sheet_grade"),
+        ("customers", "grade_on"),
+        ("customer_history", "cell"),
+        ("customer_history", "event_date"),
+        ("customer_history", "source"),
+    ):
+        conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+
+
+def test_0007_dates_the_grades_of_an_existing_archive(tmp_path: Path, empty_url: str) -> None:
+    """An archive from before 0007 kept the registration row's grade and ignored 跟进后等级;
+    upgrading gives the customer the grade of its owner's latest graded follow-up."""
+    settings = make_settings(tmp_path, store_url=empty_url)
+    phone = "13800000001"
+    visits = [
+        followup(1, phone, date=date(2026, 11, 12), grade_after="A"),
+        followup(2, phone, date=date(2026, 11, 8), grade_after="B", content="更早"),
+    ]
+    with Archive.open(settings) as archive:
+        drop(archive, customers_batch(A, [customer(1, phone, grade="C")], visits))
+        late = followup(1, phone, date=date(2026, 11, 20), grade_after="D", content="宁波")
+        drop(archive, customers_batch(B, [], [late]), data=b"b")
+    engine = _engine(empty_url)
+    with engine.begin() as conn:
+        _back_to_0006(conn)
+        conn.execute(text("UPDATE customers SET grade = 'C'"))
+        conn.execute(text("DELETE FROM customer_history"))
+    engine.dispose()
+    with Archive.open(settings) as archive:
+        [row] = archive.customers()
+        history = archive.history()
+    assert row["grade"] == "A"  # 宁波's later follow-up is not the owner's
+    assert [(h["old_value"], h["new_value"], h["source"], h["event_date"]) for h in history] == [
+        ("C", "A", "followup", date(2026, 11, 12))
+    ]
+    engine = _engine(empty_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT sheet_grade, grade_on FROM customers")).one()
+    engine.dispose()
+    assert (stored[0], str(stored[1])) == ("C", "2026-11-12")

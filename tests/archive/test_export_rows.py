@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
-from archive_helpers import A, B, customer, customers_batch, drop, followup
+from archive_helpers import A, B, customer, customers_batch, drop, followup, make_settings
 
 from branchflow.archive.bulk import fetch_dicts, iter_dicts
 from branchflow.archive.reads import customers_query
@@ -58,3 +59,19 @@ def test_workbooks_from_the_stream_equal_those_from_lists(archive: Archive, tmp_
         first, second = openpyxl.load_workbook(one), openpyxl.load_workbook(other)
         for sheet in first.sheetnames:
             assert list(first[sheet].values) == list(second[sheet].values), (one.name, sheet)
+
+
+def test_a_branchs_rows_carry_the_protection_end_with_its_extensions(
+    tmp_path: Path, store_url: str
+) -> None:
+    conflicts = {"extend_on": ["到访"], "extend_days": 30}
+    with Archive.open(make_settings(tmp_path, store_url=store_url, conflicts=conflicts)) as archive:
+        registered = [customer(1, "13800000001", registered_on=date(2026, 7, 1)),
+                      customer(2, "13800000002", registered_on=date(2026, 7, 1))]  # fmt: skip
+        visits = [followup(1, "13800000001", date=date(2026, 9, 19), method="到访"),
+                  followup(2, "13800000002", date=date(2026, 9, 19), method="电话")]  # fmt: skip
+        drop(archive, customers_batch(A, registered, visits))
+        with archive.export_rows() as rows:
+            until = {c["phone"]: c["protected_until"] for c in rows.customers(A)}
+            assert "protected_until" not in next(iter(rows.customers()))
+    assert until == {"13800000001": date(2026, 10, 19), "13800000002": date(2026, 9, 29)}

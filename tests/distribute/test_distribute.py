@@ -3,6 +3,7 @@ without a reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -97,6 +98,22 @@ def test_own_archive_in_full_with_protection_and_due_followups(ws: Settings) -> 
     receipts = list(book["本月回执"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[4]) for r in receipts] == [("客户.xlsx", "已接收")]
     assert book["来电查询"]["B5"].value.startswith("=IF($B$3=")
+
+
+def test_protection_extended_by_a_valid_follow_up_is_shown(ws: Settings) -> None:
+    extended = dataclasses.replace(ws, extend_on=("电话",), extend_days=90)
+    distribute(extended, PERIOD, pdf=False)
+    book = openpyxl.load_workbook(folder(ws, A) / f"分中心档案-{A}.xlsx")
+    sheet = book["本分中心客户"]
+    titles = [c.value for c in sheet[1]]
+    until = {
+        r[titles.index("手机号码")]: r[titles.index("保护期至")].date().isoformat()
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert until[A_PHONES[0]] == "2027-01-18"  # registered 2026-10-20, no follow-up
+    assert until[A_PHONES[1]] == "2027-01-28"  # 电话 on 2026-10-30, + 90 days
+    notes = [c.value for c in book["来电查询"]["A"] if c.value]
+    assert any("期内电话跟进顺延 90 天" in note for note in notes)
 
 
 def test_plans_document_puts_the_branchs_own_asks_first(ws: Settings) -> None:

@@ -14,6 +14,7 @@ from branchflow.archive import accounts, console_reads, outbox, rulings
 from branchflow.archive.accounts import Account, AuditEntry
 from branchflow.archive.console_reads import CustomerQuery, DropFilter
 from branchflow.archive.outbox import OutboxMessage
+from branchflow.archive.protection import protect
 from branchflow.archive.rulings import Ruling
 from branchflow.archive.store import Archive
 
@@ -24,6 +25,7 @@ class ConsoleStore:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self._tz = archive.settings.timezone
+        self._rule = archive.settings.protection
         self._townships: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
     # ── accounts ─────────────────────────────────────────────────────────────────────────────
@@ -106,12 +108,16 @@ class ConsoleStore:
     def search_customers(
         self, query: CustomerQuery, limit: int
     ) -> tuple[list[dict[str, Any]], int]:
+        """Matching customers (each with its protected_until) and how many match."""
         with self.archive.read_transaction() as conn:
-            return console_reads.search_customers(conn, self._tz, query, limit)
+            rows, total = console_reads.search_customers(conn, self._tz, query, limit)
+            return protect(conn, self._rule, rows), total
 
     def customer(self, customer_id: int) -> dict[str, Any] | None:
+        """The customer page's record (see console_reads.customer), with its protected_until."""
         with self.archive.read_transaction() as conn:
-            return console_reads.customer(conn, self._tz, customer_id)
+            found = console_reads.customer(conn, self._tz, customer_id)
+            return protect(conn, self._rule, [found])[0] if found is not None else None
 
     def conflicts(
         self, branch: str | None, ruled: bool, limit: int, offset: int

@@ -4,44 +4,39 @@ Rules (SPEC "Rules the data must meet"):
 - a phone not in the archive is a new customer owned by the dropping branch;
 - the owning branch's drop updates the fields that changed (a blank cell never erases) and
   writes one history row per changed field;
-- another branch's drop is a 撞单. Protection is measured from the owner's `owned_since` (its
-  first registration) to the claimant's 登记日期, not to the processing time, so re-processing a
-  drop always gives the same answer and a stale running workbook cannot win by waiting.
-  Within protection_days the owner keeps the customer and nothing of the claimant's row is
-  merged; after it, ownership moves to the claimant, whose values are merged, and its protection
-  starts at its own 登记日期.
+- another branch's drop is a 撞单. The claimant's 登记日期 is judged against the owner's 保护期至
+  (archive/protection.py: from the owner's `owned_since`, extended by its valid follow-ups when
+  configured), never against the processing time, so re-processing a drop always gives the same
+  answer and a stale running workbook cannot win by waiting. Up to 保护期至 the owner keeps the
+  customer and nothing of the claimant's row is merged; after it, ownership moves to the
+  claimant, whose values are merged, and its protection starts at its own 登记日期 — unless
+  销售管理部 ruled on a 撞单 between the two branches: its ruling stays in force;
+- 客户等级 and 状态 follow archive/progress.py (the latest dated event; a stage step back warned).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from branchflow.archive import progress
 from branchflow.archive.bulk import insert_many, update_many
 from branchflow.archive.phonebook import PhoneBook, Resolution, chunks
+from branchflow.archive.protection import owner_visits, protection_end
 from branchflow.archive.results import Conflict
-from branchflow.archive.schema import (
-    BOUND_KEYS,
-    CUSTOMER_KEYS,
-    RANGED_KEYS,
-    conflicts,
-    customer_history,
-    customers,
-)
+from branchflow.archive.rulings import ruling_in_force
+from branchflow.archive.schema import CUSTOMER_KEYS, conflicts, customer_history, customers
+from branchflow.archive.values import BESIDE_KEYS, ROW_KEYS, as_text, beside_values, drop_values
+from branchflow.config import Protection
 from branchflow.validate.batch import Original, Record
 from branchflow.validate.issues import Issue
-from branchflow.validate.normalize import is_masked_phone, mask_id, mask_phone
+from branchflow.validate.normalize import is_masked_phone, mask_phone
 
 PHONE_TITLE = "手机号码"
-# Stored beside the fields, following them: no history of their own (the field's history tells).
-BESIDE_KEYS = (*BOUND_KEYS, "originals")
-ROW_KEYS = (*CUSTOMER_KEYS, *BESIDE_KEYS)
-_BOUNDS = tuple((key, f"{key}_low", f"{key}_high") for key in RANGED_KEYS)
 UPDATE_COLUMNS = (
     *CUSTOMER_KEYS,
     *BESIDE_KEYS,
@@ -49,6 +44,8 @@ UPDATE_COLUMNS = (
     "masked_phone",
     "owner_branch",
     "owned_since",
+    "sheet_grade",
+    "grade_on",
     "last_file_id",
     "updated_at",
 )
@@ -61,7 +58,8 @@ class CustomerChanges:
     branch: str
     file_id: int
     now: datetime
-    protection_days: int
+    protection: Protection
+    day: date  # the day the drop was received: what a changed registration row is dated by
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -71,72 +69,6 @@ class CustomerChanges:
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
-
-
-def drop_values(
-    values: Mapping[str, Any], originals: Mapping[str, Original] | None = None
-) -> dict[str, Any]:
-    """The customer fields a drop fills (validation trims text, so a blank is None or ""); the
-    身份证号 is masked. A cell written but not readable (月收入 "面议", kept as written) fills its
-    field too: with None, the text going beside it."""
-    if tuple(values) == CUSTOMER_KEYS:  # a validated record: just its filled values, in order
-        kept = {key: value for key, value in values.items() if value is not None and value != ""}
-    else:
-        kept = {
-            key: value
-            for key in CUSTOMER_KEYS
-            if (value := values.get(key)) is not None and value != ""
-        }
-    for key in originals or ():
-        if key in values and key not in kept:
-            kept[key] = None
-    if "id_number" in kept:
-        kept["id_number"] = mask_id(str(kept["id_number"]))
-    return kept
-
-
-def beside_values(
-    stored: str | None, values: Mapping[str, Any], originals: Mapping[str, Original]
-) -> dict[str, Any]:
-    """The columns beside the fields after a drop: each field it filled drops its old original
-    and takes the new one (if any); numbers it filled take their bounds (a plain number is its
-    own bounds). `stored` is the row's originals column so far."""
-    if stored is None and not originals:  # the common case: nothing ever corrected
-        beside: dict[str, Any] = {"originals": None}
-        for key, low, high in _BOUNDS:
-            if key in values:
-                beside[low] = beside[high] = values[key]
-        return beside
-    written = json.loads(stored) if stored else {}
-    for key in values:
-        written.pop(key, None)
-    written.update((key, o.text) for key, o in originals.items() if key in values)
-    beside = {"originals": originals_text(written)}
-    for key, low, high in _BOUNDS:
-        if key in values:
-            found = originals.get(key)
-            ranged = found is not None and found.ranged
-            bounds = (found.low, found.high) if ranged and found else (values[key],) * 2
-            beside[low], beside[high] = bounds
-    return beside
-
-
-def originals_text(written: Mapping[str, str]) -> str | None:
-    """The originals column: a JSON object in field order, or NULL when there is nothing."""
-    if not written:
-        return None
-    return json.dumps(dict(sorted(written.items())), ensure_ascii=False)
-
-
-def as_text(value: Any) -> str | None:
-    """A field value as history keeps it."""
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def upsert_customers(
@@ -155,10 +87,20 @@ def upsert_customers(
         if row is None:
             book.rows[resolution.key] = _create(values, record.originals, changes)
             continue
-        if row["owner_branch"] != changes.branch and not _claim(row, values, record, changes):
-            continue
+        day = changes.day
+        if row["owner_branch"] != changes.branch:
+            if not _claim(conn, row, values, record, changes):
+                continue
+            day = row["owned_since"]
+            progress.takeover_grade(row, values, day)
+            dated = True
+        else:
+            dated = progress.registration_grade(row, values, day)
+            if (warning := progress.stage_warning(row, values, record)) is not None:
+                changes.issues.append(warning)
         beside = beside_values(row["originals"], values, record.originals)
-        if _merge(row, values, beside, changes) and row["id"] is not None:
+        merged = _merge(row, values, beside, record, day, changes)
+        if (merged or dated) and row["id"] is not None:
             changes.dirty[row["id"]] = row
         if row["id"] is not None:
             touched.add(row["id"])
@@ -182,6 +124,8 @@ def _create(
         owner_branch=changes.branch,
         first_registered_on=registered,
         owned_since=registered,
+        sheet_grade=values.get("grade"),
+        grade_on=registered,
         first_file_id=changes.file_id,
         last_file_id=changes.file_id,
         created_at=changes.now,
@@ -196,9 +140,12 @@ def _merge(
     row: dict[str, Any],
     values: Mapping[str, Any],
     beside: Mapping[str, Any],
+    record: Record,
+    day: date,
     changes: CustomerChanges,
 ) -> bool:
-    """Copy the drop's values into the row; history for an archived row. True if any changed."""
+    """Copy the drop's values into the row; history (dated `day`, with the cell) for an
+    archived row. True if any changed."""
     changed = False
     for key, value in values.items():
         old = row.get(key)
@@ -207,7 +154,8 @@ def _merge(
         changed = True
         row[key] = value
         if row["id"] is not None:
-            changes.history.append(_history(row["id"], key, old, value, changes))
+            where = (record.address(key), day)
+            changes.history.append(_history(row["id"], key, old, value, changes, where))
     for key, value in beside.items():  # the text as written, a range's bounds: no history
         if row.get(key) != value:
             changed = True
@@ -222,8 +170,14 @@ def _merge(
 
 
 def _history(
-    customer_id: int, key: str, old: Any, new: Any, changes: CustomerChanges
+    customer_id: int,
+    key: str,
+    old: Any,
+    new: Any,
+    changes: CustomerChanges,
+    where: tuple[str, date | None],
 ) -> dict[str, Any]:
+    """A history row of a registration row: `where` is its cell and the date it is dated by."""
     return {
         "customer_id": customer_id,
         "field": key,
@@ -232,21 +186,31 @@ def _history(
         "file_id": changes.file_id,
         "changed_at": changes.now,
         "branch": changes.branch,
+        "cell": where[0],
+        "event_date": where[1],
+        "source": "registration",
     }
 
 
 def _claim(
-    row: dict[str, Any], values: Mapping[str, Any], record: Record, changes: CustomerChanges
+    conn: Connection,
+    row: dict[str, Any],
+    values: Mapping[str, Any],
+    record: Record,
+    changes: CustomerChanges,
 ) -> bool:
     """A 撞单: True when protection has run out and the claimant now owns the customer."""
-    claimed_on = _as_date(values.get("registered_on")) or changes.now.date()
+    claimed_on = _as_date(values.get("registered_on")) or changes.day
     since = _as_date(row["owned_since"] or row["first_registered_on"]) or claimed_on
-    within = (claimed_on - since).days <= changes.protection_days
+    rule = changes.protection
+    end = protection_end(since, owner_visits(conn, rule, [row["id"]]).get(row["id"], ()), rule)
+    within = end is None or claimed_on <= end
     owner = str(row["owner_branch"])
+    ruled = not within and ruling_in_force(conn, row["id"], owner, changes.branch)
+    extended = within and (claimed_on - since).days > rule.days
     masked = mask_phone(str(row["phone"]))
     cell = record.address("phone")
-    ends = since + timedelta(days=changes.protection_days)
-    changes.conflicts.append(Conflict(masked, owner, changes.branch, cell, within, ends))
+    changes.conflicts.append(Conflict(masked, owner, changes.branch, cell, within, ruled, end))
     changes.conflict_rows.append(
         {
             "customer_id": row["id"],
@@ -259,14 +223,18 @@ def _claim(
             "cell": cell,
             "detected_at": changes.now,
             "within_protection": within,
-            "resolution": "kept_by_owner" if within else "transferred",
-            "repeat": False,
+            "resolution": "kept_by_owner" if within or ruled else "transferred",
+            "repeat": ruled,  # 销售管理部 has ruled on it already: not a new 撞单 to rule on
         }
     )
-    changes.issues.append(_conflict_issue(record, masked, owner, within, changes.protection_days))
-    if within:
+    outcome = "ruled" if ruled else "extended" if extended else "within" if within else "lapsed"
+    changes.issues.append(_conflict_issue(record, masked, owner, outcome, rule.days))
+    if within or ruled:
         return False
-    changes.history.append(_history(row["id"], "owner_branch", owner, changes.branch, changes))
+    where = (record.address("phone"), claimed_on)
+    changes.history.append(
+        _history(row["id"], "owner_branch", owner, changes.branch, changes, where)
+    )
     row.update(
         owner_branch=changes.branch,
         owned_since=claimed_on,
@@ -277,11 +245,18 @@ def _claim(
     return True
 
 
-def _conflict_issue(record: Record, masked: str, owner: str, within: bool, days: int) -> Issue:
-    if within:
+def _conflict_issue(record: Record, masked: str, owner: str, outcome: str, days: int) -> Issue:
+    if outcome == "ruled":
+        code = "conflict.ruled"
+        message = (
+            f"撞单：手机号 {masked} 的客户经销售管理部裁定归属{owner}；本行内容未并入客户总档案。"
+            f"如有异议请联系销售管理部"
+        )
+    elif outcome in ("within", "extended"):
+        period = f" {days} 天保护期" if outcome == "within" else "保护期（已因有效跟进顺延）"
         code = "conflict.owned_by_other_branch"
         message = (
-            f"撞单：手机号 {masked} 的客户已由{owner}登记，仍在 {days} 天保护期内，归属{owner}；"
+            f"撞单：手机号 {masked} 的客户已由{owner}登记，仍在{period}内，归属{owner}；"
             f"本行内容未并入客户总档案。如有异议请联系销售管理部"
         )
     else:
@@ -356,5 +331,5 @@ def _mark_repeats(conn: Connection, rows: list[dict[str, Any]]) -> None:
         seen.update(tuple(r) for r in conn.execute(query))
     for row in rows:
         key = (row["customer_id"], row["owner_branch"], row["claimant_branch"], row["resolution"])
-        row["repeat"] = key in seen
+        row["repeat"] = row["repeat"] or key in seen
         seen.add(key)

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 
 from branchflow.archive.bulk import insert_many
-from branchflow.archive.customers import as_text, originals_text
 from branchflow.archive.phonebook import PhoneBook, chunks
 from branchflow.archive.schema import customers, followups
+from branchflow.archive.values import as_text, originals_text
 from branchflow.templates.definitions import TEMPLATES
 from branchflow.validate.batch import Record
 from branchflow.validate.issues import Issue
@@ -84,8 +84,9 @@ def add_followups(
     return changes
 
 
-def link_orphans(conn: Connection) -> None:
-    """Give follow-ups recorded before their customer was registered that customer's id."""
+def link_orphans(conn: Connection) -> list[int]:
+    """Give follow-ups recorded before their customer was registered that customer's id;
+    returns the ids of those linked."""
     match = (
         select(customers.c.id)
         .where(
@@ -95,9 +96,11 @@ def link_orphans(conn: Connection) -> None:
         .limit(1)
         .scalar_subquery()
     )
-    conn.execute(
-        update(followups).where(followups.c.customer_id.is_(None)).values(customer_id=match)
-    )
+    orphans = followups.c.customer_id.is_(None)
+    found = list(conn.scalars(select(followups.c.id).where(orphans, match.is_not(None))))
+    if found:
+        conn.execute(update(followups).where(orphans).values(customer_id=match))
+    return found
 
 
 def _known(conn: Connection, prints: list[str]) -> set[str]:

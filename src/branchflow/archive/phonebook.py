@@ -45,6 +45,8 @@ LOADED = (
     customers.c.owner_branch,
     customers.c.owned_since,
     customers.c.first_registered_on,
+    customers.c.sheet_grade,
+    customers.c.grade_on,
 )
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Select, func, or_, select
 
 from branchflow.archive.bulk import fetch_dicts, iter_dicts
+from branchflow.archive.protection import branch_visits, with_protection
 from branchflow.archive.schema import (
     BOUND_KEYS,
     CUSTOMER_KEYS,
@@ -20,6 +21,7 @@ from branchflow.archive.schema import (
     files,
     followups,
 )
+from branchflow.config import Protection
 from branchflow.templates.definitions import TEMPLATES
 from branchflow.validate.normalize import mask_phone
 
@@ -34,8 +36,9 @@ CUSTOMER_META = (
     "created_at",
     "updated_at",
 )
-# What 客户总表 shows beside the fields.
+# What 客户总表 shows beside the fields; a branch's own archive also its 保护期至.
 EXPORT_META = ("originals", "owner_branch", "first_registered_on", "updated_at")
+BRANCH_META = (*EXPORT_META, "owned_since")
 
 
 def read_customers(
@@ -192,9 +195,10 @@ class ExportRows:
     """The archive as the export reads it: rows streamed, a chunk at a time, from one read
     transaction (so every workbook of one export shows the same moment)."""
 
-    def __init__(self, conn: Connection, tz: ZoneInfo) -> None:
+    def __init__(self, conn: Connection, tz: ZoneInfo, rule: Protection | None = None) -> None:
         self._conn = conn
         self._tz = tz
+        self._rule = rule or Protection()
 
     def branches(self) -> set[str]:
         """Every branch that owns a customer, did a follow-up or is party to a 撞单."""
@@ -206,7 +210,12 @@ class ExportRows:
         return {name for name in self._conn.scalars(names) if name}
 
     def customers(self, branch: str | None = None) -> Iterator[dict[str, Any]]:
-        return iter_dicts(self._conn, customers_query(branch, EXPORT_META), self._tz)
+        """All customers; or a branch's own, each with its protected_until (保护期至)."""
+        if branch is None:
+            return iter_dicts(self._conn, customers_query(None, EXPORT_META), self._tz)
+        rows = iter_dicts(self._conn, customers_query(branch, BRANCH_META), self._tz)
+        visits = branch_visits(self._conn, self._rule, branch)
+        return with_protection(rows, visits, self._rule)
 
     def followups(self, branch: str | None = None) -> Iterator[dict[str, Any]]:
         return iter_dicts(self._conn, followups_query(branch), self._tz)

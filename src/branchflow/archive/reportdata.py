@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from branchflow.archive.customers import as_text
 from branchflow.archive.schema import REPORT_KINDS, report_tables, report_values
+from branchflow.archive.values import as_text
 from branchflow.templates.definitions import TEMPLATES
 from branchflow.validate.batch import ValidatedBatch
 

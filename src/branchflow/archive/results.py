@@ -17,8 +17,14 @@ class Conflict:
     owner_branch: str
     claimant_branch: str
     cell: str  # where the claimant's row is, "客户档案!C9"
-    within_protection: bool  # False: protection expired, ownership moved to the claimant
+    within_protection: bool  # False: protection expired, ownership moved to the claimant…
+    ruled: bool = False  # …unless 销售管理部 ruled the customer the owner's: it stays there
     protection_ends: date | None = None  # the owner's last protected day
+
+    @property
+    def kept(self) -> bool:
+        """The owner keeps the customer (protection, or a ruling in force)."""
+        return self.within_protection or self.ruled
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from branchflow.archive.schema import (
     RULING_OUTCOMES,
@@ -123,5 +123,24 @@ def _move(
             file_id=file_id,
             changed_at=now,
             branch=RULING_BRANCH,
+            event_date=since,
+            source="ruling",
         )
     )
+
+
+def ruling_in_force(conn: Connection, customer_id: int, owner: str, claimant: str) -> bool:
+    """True when 销售管理部's latest ruling on a 撞单 between these two branches over this
+    customer gave it to `owner`: the protection-period rule does not undo a ruling."""
+    between = or_(
+        and_(conflicts.c.owner_branch == owner, conflicts.c.claimant_branch == claimant),
+        and_(conflicts.c.owner_branch == claimant, conflicts.c.claimant_branch == owner),
+    )
+    winner = conn.scalar(
+        select(conflict_rulings.c.winner_branch)
+        .join(conflicts, conflicts.c.id == conflict_rulings.c.conflict_id)
+        .where(conflict_rulings.c.customer_id == customer_id, between)
+        .order_by(conflict_rulings.c.id.desc())
+        .limit(1)
+    )
+    return winner == owner

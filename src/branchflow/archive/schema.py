@@ -48,6 +48,8 @@ NAMING = {
 
 FILE_STATUSES = ("accepted", "rejected", "duplicate")
 RESOLUTIONS = ("kept_by_owner", "transferred")
+# customer_history.source: a registration row (客户档案), a follow-up (跟进记录), a 撞单 ruling
+HISTORY_SOURCES = ("registration", "followup", "ruling")
 REPORT_KINDS = ("monthly", "market", "weekly", "hq_briefing", "dept_plan")
 
 
@@ -163,6 +165,12 @@ customers = Table(
     # Start of the current owner's protection: the first registration, or the claimant's
     # 登记日期 when ownership was transferred after the protection period.
     Column("owned_since", Date),
+    # The grade as a dated record (revision 0007, archive/progress.py): the 客户等级 the owner's
+    # registration row said when last read (a re-dropped row saying the same is no new event),
+    # and the date of the event the current grade comes from (登记日期, 跟进日期 of a follow-up
+    # with 跟进后等级, or the day a changed registration row was received).
+    Column("sheet_grade", String(64)),
+    Column("grade_on", Date),
     Column("first_file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("last_file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -190,6 +198,12 @@ customer_history = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False, index=True),
     Column("changed_at", UtcDateTime(), nullable=False),
     Column("branch", String(200), nullable=False),
+    # Where the change came from (revision 0007): the cell of the drop's row (客户档案!T7,
+    # 跟进记录!E12), the date the change is dated by, and which kind of row it was
+    # (HISTORY_SOURCES; NULL before 0007).
+    Column("cell", String(60), nullable=False, server_default=""),
+    Column("event_date", Date),
+    Column("source", String(20)),
 )
 
 followups = Table(

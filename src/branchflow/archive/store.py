@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,10 +34,12 @@ from branchflow.archive.migrate import bring_to_head
 from branchflow.archive.originals import KeptDrop, keep_original, note_drop
 from branchflow.archive.outbox import Notices, Outbox, record_notices
 from branchflow.archive.phonebook import PhoneBook
+from branchflow.archive.progress import apply_followup_grades
+from branchflow.archive.protection import owner_visits, protect, protection_end
 from branchflow.archive.reportdata import ReportData, read_report, replace_report, report_sets
 from branchflow.archive.results import ArchiveResult, Conflict, ExportData, LedgerEntry
 from branchflow.archive.schema import FILE_STATUSES, REPORT_KINDS, conflicts
-from branchflow.config import Settings
+from branchflow.config import Protection, Settings
 from branchflow.errors import StoreError
 from branchflow.intake import IncomingFile
 from branchflow.validate.batch import ValidatedBatch
@@ -214,7 +217,9 @@ class Archive:
         ledger.insert_issues(conn, file_id, issues)
         result = ArchiveResult(file_id, status)
         if status == "accepted" and batch is not None:
-            result = _apply(conn, batch, file_id, now, protection_days)
+            # The period may come from the caller; the extension is the configuration's.
+            rule = replace(self.settings.protection, days=protection_days)
+            result = _apply(conn, batch, file_id, now.astimezone(self._tz), rule)
             ledger.insert_issues(conn, file_id, result.issues, origin="archive")
         ledger.finish_file(conn, file_id, _counts(result))
         if notices is not None:
@@ -282,6 +287,7 @@ class Archive:
                 select(conflicts).where(conflicts.c.file_id == file_id).order_by(conflicts.c.id)
             ).all()
             archive_issues = ledger.issues_for(conn, file_id, origin="archive")
+            visits = owner_visits(conn, self.settings.protection, [c.customer_id for c in found])
         return ArchiveResult(
             file_id=file_id,
             status=row.status,
@@ -297,7 +303,13 @@ class Archive:
                     c.claimant_branch,
                     c.cell,
                     bool(c.within_protection),
-                    _protection_end(c.owner_registered_on, self.settings.protection_days),
+                    # kept although protection had lapsed: only a ruling in force does that
+                    not c.within_protection and c.resolution == "kept_by_owner",
+                    protection_end(
+                        c.owner_registered_on,
+                        visits.get(c.customer_id, ()),
+                        self.settings.protection,
+                    ),
                 )
                 for c in found
             ),
@@ -348,10 +360,12 @@ class Archive:
             return reads.read_history(conn, self._tz, branch, start, end)
 
     def export_data(self) -> ExportData:
-        """Customers, township counts, follow-ups and 撞单 of all branches, one consistent read."""
+        """Customers (each with its protected_until), township counts, follow-ups and 撞单 of
+        all branches, one consistent read."""
         with self._read() as conn:
+            customers = reads.read_customers(conn, self._tz)
             return ExportData(
-                customers=reads.read_customers(conn, self._tz),
+                customers=protect(conn, self.settings.protection, customers),
                 township_counts=reads.read_township_counts(conn),
                 followups=reads.read_followups(conn, self._tz),
                 conflicts=reads.read_conflicts(conn, self._tz),
@@ -361,7 +375,7 @@ class Archive:
     def export_rows(self) -> Iterator[reads.ExportRows]:
         """What export_data() holds, streamed instead: for writing workbooks of any size."""
         with self._read() as conn:
-            yield reads.ExportRows(conn, self._tz)
+            yield reads.ExportRows(conn, self._tz, self.settings.protection)
 
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
@@ -403,7 +417,7 @@ def open_engine(url: URL) -> tuple[Engine, str | None, list[str]]:
 
 
 def _apply(
-    conn: Connection, batch: ValidatedBatch, file_id: int, now: datetime, protection_days: int
+    conn: Connection, batch: ValidatedBatch, file_id: int, now: datetime, rule: Protection
 ) -> ArchiveResult:
     """Write an accepted batch's data; returns counts and the archive's own warnings."""
     if batch.kind in REPORT_KINDS:
@@ -417,10 +431,10 @@ def _apply(
     book.prepare(
         [str(r.values["phone"]) for r in registrations], [str(r.values["phone"]) for r in visits]
     )
-    changes = CustomerChanges(batch.branch, file_id, now, protection_days)
+    changes = CustomerChanges(batch.branch, file_id, now, rule, now.date())
     upsert_customers(conn, book, registrations, changes)
     added = add_followups(conn, book, visits, branch=batch.branch, file_id=file_id, now=now)
-    link_orphans(conn)
+    apply_followup_grades(conn, file_id, link_orphans(conn), now)
     return ArchiveResult(
         file_id=file_id,
         status="accepted",
@@ -444,10 +458,6 @@ def _kept(incoming: IncomingFile, original: str, result: ArchiveResult) -> KeptD
         result.file_id,
         incoming.size,
     )
-
-
-def _protection_end(since: date | None, days: int) -> date | None:
-    return since + timedelta(days=days) if since is not None else None
 
 
 def _counts(result: ArchiveResult) -> dict[str, int]:

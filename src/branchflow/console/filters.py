@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from branchflow.archive.protection import rule_text
 from branchflow.config import Settings
 from branchflow.templates.definitions import CUSTOMER_FIELDS, KIND_NAMES
 from branchflow.validate.normalize import mask_phone
@@ -15,6 +16,7 @@ STATUS_NAMES = {"accepted": "已入库", "rejected": "已退回", "duplicate": "
 FIELD_TITLES = {f.key: f.title.rstrip("*") for f in CUSTOMER_FIELDS} | {
     "owner_branch": "归属分中心"
 }
+HISTORY_SOURCES = {"registration": "客户档案", "followup": "跟进记录", "ruling": "销售管理部裁定"}
 AUDIT_ACTIONS = {
     "login": "登录",
     "login_failed": "登录失败",
@@ -49,7 +51,9 @@ def install(environment: Environment, settings: Settings) -> None:
         field_title=lambda key: FIELD_TITLES.get(key, key),
         action_name=lambda action: AUDIT_ACTIONS.get(action, action),
         blank=_blank,
+        history_source=lambda source: HISTORY_SOURCES.get(source, ""),
     )
+    environment.globals["protection_rule"] = rule_text(settings.protection)
 
 
 def _blank(value: Any, fallback: str = "—") -> Any:

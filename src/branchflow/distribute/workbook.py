@@ -11,6 +11,7 @@ and the customer's name only when the branch is the owner. Every string is writt
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,8 +20,9 @@ from typing import Any
 from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from branchflow.archive.protection import extending, protected_since, protection_end, rule_text
 from branchflow.archive.results import LedgerEntry
-from branchflow.config import Settings
+from branchflow.config import Protection, Settings
 from branchflow.distribute.place import FINGERPRINT_PROPERTY, STAMP_PREFIX, fingerprint
 from branchflow.export import BRANCH_PREFIX, CUSTOMER_COLUMNS, FOLLOWUP_COLUMNS, RESOLUTIONS
 from branchflow.exportcells import Column, cell_value
@@ -123,17 +125,20 @@ class BranchBook:
     month: Month
     today: date
     due_days: int
-    protection_days: int
+    protection: Protection
     sheets: tuple[SheetData, ...]
 
     @property
     def content(self) -> str:
         """The fingerprint of what the workbook says (not when it was made)."""
+        rule = self.protection
+        extension = (list(rule.extend_on), rule.extend_days) if rule.extends else ()
         return fingerprint(
             FORMAT,
             self.branch,
             self.due_days,
-            self.protection_days,
+            rule.days,
+            *extension,
             [(s.name, s.rows) for s in self.sheets],
         )
 
@@ -173,8 +178,12 @@ def branch_book(
         key=lambda f: (f["date"], f["id"]),
     )
     last = {f["customer_id"]: f for f in visits if f["customer_id"] is not None}
-    days = settings.protection_days
-    people = [_customer(c, last.get(c["id"]), days) for c in own]
+    rule = settings.protection
+    extending_visits: dict[int, list[date]] = defaultdict(list)
+    for f in visits:
+        if f["customer_id"] is not None and extending(f, branch, rule):
+            extending_visits[f["customer_id"]].append(f["date"])
+    people = [_customer(c, last.get(c["id"]), extending_visits, rule) for c in own]
     due = _due(people, today, settings.distribution.due_days)
     mine = [c for c in snapshot.conflicts if branch in (c["owner_branch"], c["claimant_branch"])]
     names = {c["id"]: c["name"] for c in own}
@@ -187,14 +196,19 @@ def branch_book(
         _sheet(CONFLICTS, CONFLICT_SHEET, [_conflict(c, branch, names) for c in mine]),
         _sheet(RECEIPTS, RECEIPT_SHEET, [_receipt(e) for e in receipts]),
     )
-    return BranchBook(branch, month, today, settings.distribution.due_days, days, sheets)
+    return BranchBook(branch, month, today, settings.distribution.due_days, rule, sheets)
 
 
-def _customer(customer: Mapping[str, Any], last: Mapping[str, Any] | None, days: int) -> dict:
-    since = customer.get("owned_since") or customer.get("first_registered_on")
+def _customer(
+    customer: Mapping[str, Any],
+    last: Mapping[str, Any] | None,
+    visits: Mapping[int, list[date]],
+    rule: Protection,
+) -> dict:
+    end = protection_end(protected_since(customer), visits.get(customer["id"], ()), rule)
     return {
         **customer,
-        "protected_until": since + timedelta(days=days) if since else None,
+        "protected_until": end,
         "last_date": last["date"] if last else None,
         "next_date": last["next_date"] if last else None,
         "_last": last,
@@ -356,8 +370,11 @@ class _Writer:
         notes = (
             f"本工作簿只含{book.branch}名下的客户（客户总档案中归属本分中心的），共 "
             f"{book.count(CUSTOMERS)} 人；其他分中心的客户不在其中。",
-            f"保护期至 = 本分中心取得该客户之日起 {book.protection_days} 天；期内其他分中心再报送"
-            "同一客户为撞单，客户仍归本分中心。",
+            f"保护期至 = 本分中心取得该客户之日起 {rule_text(book.protection)}（每次顺延到该次"
+            "跟进日期之后，取较晚者）；期内其他分中心再报送同一客户为撞单，客户仍归本分中心。"
+            if book.protection.extends
+            else f"保护期至 = 本分中心取得该客户之日起 {book.protection.days} 天；期内其他分中心"
+            "再报送同一客户为撞单，客户仍归本分中心。",
             f"“{DUE}”列出截至 {book.today:%Y-%m-%d} 已逾期和 {book.due_days} 天内到期的下次跟进。",
             f"由 branchflow 于 {now:%Y-%m-%d %H:%M} 根据档案生成；档案有变化时自动更新。",
         )

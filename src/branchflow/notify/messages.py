@@ -116,6 +116,8 @@ def conflict_decided(masked_phone: str, owner: str, claimant: str, decision: str
 
 
 def _decision(c: Conflict, claimant: str) -> str:
+    if c.ruled:
+        return f"销售管理部此前已裁定归属{c.owner_branch}，不变"
     if c.within_protection:
         return f"仍在保护期内，归属{c.owner_branch}不变"
     return f"已过保护期，改归{claimant}"

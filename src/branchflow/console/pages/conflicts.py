@@ -37,7 +37,6 @@ def listing(page: Page) -> Response:
         ruled=ruled,
         number=number,
         pages=max(1, -(-total // PAGE_SIZE)),
-        protection_days=page.settings.protection_days,
         active="/conflicts",
     )
 
@@ -52,7 +51,6 @@ def detail(page: Page, error: str = "", reason: str = "") -> Response:
         error=error,
         reason=reason,
         notices=[n for n in written.split("|") if n] if written else [],
-        protection_days=page.settings.protection_days,
         active="/conflicts",
     )
 

@@ -7,7 +7,6 @@ with the CSRF token); each such view is written to the audit log.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -35,8 +34,6 @@ def search(page: Page) -> Response:
     total = 0
     if not query.empty:
         rows, total = page.store.search_customers(query, LIMIT)
-    for row in rows:
-        row["protected_until"] = protected_until(page, row.get("owned_since"))
     return page.render(
         "customers.html",
         given=given,
@@ -83,7 +80,7 @@ def _detail(page: Page, reveal: bool) -> Response:
         c=row,
         full_phone=row["phone"] if reveal else None,
         may_reveal=may_reveal,
-        protected_until=protected_until(page, row.get("owned_since")),
+        protected_until=row["protected_until"],
         key_history=[h for h in row["history"] if h["field"] in GRADE_FIELDS],
         other_history=[h for h in row["history"] if h["field"] not in GRADE_FIELDS],
         active="/customers",
@@ -94,10 +91,6 @@ def _as_seen_by(branch: str, conflict: dict[str, Any]) -> dict[str, Any]:
     if conflict["owner_branch"] == branch:
         return conflict
     return {**conflict, "owner_registered_on": None}
-
-
-def protected_until(page: Page, since: date | None) -> date | None:
-    return since + timedelta(days=page.settings.protection_days) if since else None
 
 
 def normalise_phone(text: str) -> str:
