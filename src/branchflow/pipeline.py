@@ -18,6 +18,7 @@ from branchflow.archive.results import ArchiveResult, LedgerEntry
 from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
 from branchflow.export import ExportResult, export_archive
+from branchflow.exportstamps import Progress
 from branchflow.notify.events import file_notices
 from branchflow.parse import ParsedWorkbook, read_workbook
 from branchflow.templates.definitions import KIND_NAMES
@@ -93,6 +94,7 @@ class FileOutcome:
 class IngestReport:
     outcomes: tuple[FileOutcome, ...]
     export: ExportResult | None
+    touched: frozenset[str] = frozenset()  # branches whose customer drops were accepted
 
 
 def find_drops(settings: Settings) -> tuple[list[Path], list[FileOutcome]]:
@@ -136,10 +138,14 @@ def ingest(
     archive: Archive,
     on_file: Callable[[FileOutcome], None] | None = None,
     drops: tuple[list[Path], list[FileOutcome]] | None = None,
+    *,
+    export: bool = True,
 ) -> IngestReport:
-    """Process every ready file once, then rewrite the master archive if anything was accepted.
+    """Process every ready file once, then rewrite the archive workbooks whose content changed
+    (none when no customer drop was accepted).
 
-    `drops` is find_drops()'s answer when the caller already listed the inbox."""
+    `drops` is find_drops()'s answer when the caller already listed the inbox. `export=False`
+    leaves the workbooks to the caller (the command line answers first: export_now after)."""
     ready, ignored = drops if drops is not None else find_drops(settings)
     outcomes: list[FileOutcome] = list(ignored)
     for outcome in ignored:
@@ -153,8 +159,8 @@ def ingest(
             touched.add(outcome.branch)
         if on_file:
             on_file(outcome)
-    exported = export_now(settings, archive, touched) if touched else None
-    return IngestReport(tuple(outcomes), exported)
+    exported = export_now(settings, archive, only_changed=True) if touched and export else None
+    return IngestReport(tuple(outcomes), exported, frozenset(touched))
 
 
 def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOutcome:
@@ -167,11 +173,19 @@ def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOu
 
 
 def export_now(
-    settings: Settings, archive: Archive, branches: set[str] | None = None
+    settings: Settings,
+    archive: Archive,
+    branches: set[str] | None = None,
+    *,
+    only_changed: bool = False,
+    progress: Progress | None = None,
 ) -> ExportResult:
-    """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None)."""
+    """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None);
+    `only_changed`: only those whose content changed since they were written."""
     with archive.export_rows() as rows:
-        return export_archive(settings.archive_dir, rows, branches)
+        return export_archive(
+            settings.archive_dir, rows, branches, only_changed=only_changed, progress=progress
+        )
 
 
 def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcome:

@@ -84,8 +84,9 @@ def add_followups(
     return changes
 
 
-def link_orphans(conn: Connection) -> None:
-    """Give follow-ups recorded before their customer was registered that customer's id."""
+def link_orphans(conn: Connection) -> set[str]:
+    """Give follow-ups recorded before their customer was registered that customer's id;
+    returns the branches whose follow-ups were linked."""
     match = (
         select(customers.c.id)
         .where(
@@ -95,9 +96,12 @@ def link_orphans(conn: Connection) -> None:
         .limit(1)
         .scalar_subquery()
     )
-    conn.execute(
-        update(followups).where(followups.c.customer_id.is_(None)).values(customer_id=match)
-    )
+    orphans = followups.c.customer_id.is_(None)
+    linkable = select(followups.c.branch).distinct().where(orphans, match.is_not(None))
+    linked = set(conn.scalars(linkable))
+    if linked:
+        conn.execute(update(followups).where(orphans).values(customer_id=match))
+    return linked
 
 
 def _known(conn: Connection, prints: list[str]) -> set[str]:

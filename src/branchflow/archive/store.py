@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from branchflow.archive import ledger, reads
+from branchflow.archive import ledger, reads, versions
 from branchflow.archive.claims import FileClaims
 from branchflow.archive.customers import CustomerChanges, upsert_customers
 from branchflow.archive.db import (
@@ -380,7 +380,8 @@ def _apply(
     changes = CustomerChanges(batch.branch, file_id, now, protection_days)
     upsert_customers(conn, book, registrations, changes)
     added = add_followups(conn, book, visits, branch=batch.branch, file_id=file_id, now=now)
-    link_orphans(conn)
+    linked = link_orphans(conn)
+    versions.bump(conn, versions.changed_by_drop(conn, changes, added.added, linked), now)
     return ArchiveResult(
         file_id=file_id,
         status="accepted",
