@@ -26,6 +26,7 @@ from branchflow.archive.db import (
     store_url,
     writer,
 )
+from branchflow.archive.documents import DocumentReads
 from branchflow.archive.followups import add_followups, link_orphans
 from branchflow.archive.localdisk import refuse_network_store
 from branchflow.archive.migrate import bring_to_head
@@ -322,6 +323,12 @@ class Archive:
         """What export_data() holds, streamed instead: for writing workbooks of any size."""
         with self._read() as conn:
             yield reads.ExportRows(conn, self._tz)
+
+    @contextmanager
+    def documents(self) -> Iterator[DocumentReads]:
+        """The reads of a period's documents, aggregated and streamed (documents.py)."""
+        with self._read() as conn:
+            yield DocumentReads(conn, self._tz)
 
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
