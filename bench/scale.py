@@ -191,7 +191,10 @@ def _ingest_line(
 
 
 def report_workload(big: Path, scratch: Path) -> list[str]:
-    lines = ["| month's documents (2026-11) | wall s | peak RSS MB | files |", "|---|---:|---:|---:|"]
+    lines = [
+        "| month's documents (2026-11) | wall s | peak RSS MB | files |",
+        "|---|---:|---:|---:|",
+    ]
     found = {}
     for label, workspace in (
         ("empty workspace", empty_workspace(scratch / "empty-report")),
