@@ -75,6 +75,7 @@ def _records(settings: Settings, leads: Iterable[dict[str, Any]]) -> Iterator[di
 
 
 def _shown(settings: Settings, rank: int, lead: dict[str, Any]) -> dict[str, Any]:
+    """The row as the workbook shows it (a copy: the document keeps the first rows as read)."""
     return {
         **lead,
         "rank": rank,
