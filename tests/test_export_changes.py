@@ -68,8 +68,7 @@ def drop(
 def files(settings: Settings) -> dict[str, tuple[int, int]]:
     """Each archive workbook's (inode, mtime_ns): a rewrite (temp file renamed) changes both."""
     return {
-        p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in settings.archive_dir.glob("*.xlsx")
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in settings.archive_dir.glob("*.xlsx")
     }
 
 

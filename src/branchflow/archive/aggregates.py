@@ -108,7 +108,7 @@ class GradeHistory:
             if registered is not None and registered <= registered_by:
                 found[branch][grade] -= 1
                 found[branch][old] += 1
-        return dict(found)
+        return {branch: +counts for branch, counts in found.items()}  # + drops the zeros
 
 
 def new_by_township(conn: Connection, first: date, last: date) -> dict[str, Counter[Place]]:
