@@ -78,9 +78,14 @@ def main() -> None:
     report(results, args.customers, args.requests)
 
 
+DATA_VERSION = 2  # bump when fill() changes, so a cached archive is rebuilt
+
+
 def prepare(folder: Path, customers: int) -> Settings:
+    """A workspace holding a `customers`-customer archive (reused when it already does)."""
     marker = folder / "store" / "bench-customers"
-    if marker.is_file() and marker.read_text() == str(customers):
+    wanted = f"{customers} v{DATA_VERSION}"
+    if marker.is_file() and marker.read_text() == wanted:
         print(f"reusing the archive in {folder}")
         return load_settings(folder, now=NOW)
     if folder.exists():
@@ -95,19 +100,23 @@ def prepare(folder: Path, customers: int) -> Settings:
     for name, role, scope in (("admin", "admin", None), ("xiaoshou", "sales", None)):
         add_user(settings, name, role, scope, PASSWORD)
     add_user(settings, "dongguan", "branch", "东莞分中心", PASSWORD)
-    marker.write_text(str(customers))
+    marker.write_text(wanted)
     print(f"built a {customers}-customer archive in {time.perf_counter() - start:.1f} s: {folder}")
     return settings
 
 
 def fill(archive: Archive, settings: Settings, total: int) -> None:
     """Customer drops of 10k rows round the branches; every 50th phone also in the next branch
-    (a 撞单); follow-ups for every 4th customer; a monthly drop and a rejected drop per branch."""
-    branches = settings.branch_names
+    (a 撞单); follow-ups for every 4th customer; a monthly drop and a rejected drop per branch.
+    Customers intend to buy in the configured projects in turn."""
+    branches, projects = settings.branch_names, settings.project_names
     drops = 0
     for start in range(0, total, BATCH):
         branch = branches[(start // BATCH) % len(branches)]
-        rows = [customer_record(i, branch) for i in range(start, min(total, start + BATCH))]
+        rows = [
+            customer_record(i, branch, projects=projects)
+            for i in range(start, min(total, start + BATCH))
+        ]
         visits = [followup_record(i) for i in range(start, min(total, start + BATCH), 4)]
         day = date(2026, 6, 1) + timedelta(days=(start // BATCH) * 8)
         record(archive, settings, branch, "customers", rows, visits, day, drops)
@@ -122,7 +131,9 @@ def fill(archive: Archive, settings: Settings, total: int) -> None:
         drops += 1
 
 
-def customer_record(i: int, branch: str, late: bool = False) -> Record:
+def customer_record(
+    i: int, branch: str, late: bool = False, projects: tuple[str, ...] = ()
+) -> Record:
     county, towns = PLACES[i % len(PLACES)]
     registered = date(2026, 11, 20) if late else date(2026, 6, 1) + timedelta(days=i % 175)
     values = {
@@ -138,7 +149,7 @@ def customer_record(i: int, branch: str, late: bool = False) -> Record:
         "occupation": "普工",
         "monthly_income": 5000 + i % 3000,
         "family_size": 1 + i % 5,
-        "project": None,
+        "project": projects[i % len(projects)] if projects else None,
         "unit_type": "三室两厅",
         "area": 100 + i % 30,
         "budget": 40 + i % 30,
@@ -162,7 +173,8 @@ def followup_record(i: int) -> Record:
         "method": "电话",
         "content": f"电话回访，客户考虑返乡置业（{i}）",
         "grade_after": "ABCD"[(i + 1) % 4],
-        "next_date": date(2026, 12, 1) + timedelta(days=i % 30),
+        # from a month before the bench's month to a month after: some overdue, some due
+        "next_date": date(2026, 10, 20) + timedelta(days=i % 70),
         "staff": "罗明",
     }
     return Record("跟进记录", 2 + i % BATCH, values, {"phone": "A2"})

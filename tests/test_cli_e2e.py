@@ -315,3 +315,23 @@ def test_bad_usage_and_bad_config_are_one_line_exit_2(tmp_path: Path, ws: Path) 
 def test_bad_clock_override_is_a_config_error(ws: Path) -> None:
     done = run(ws, "ingest", now="26/11/2026")
     assert done.returncode == 2 and "BRANCHFLOW_NOW" in done.stderr
+
+
+def test_ingest_answers_before_it_exports(ws: Path) -> None:
+    """The drop's answer (its line and the summary) comes first; the archive workbooks after it,
+    and only those whose content changed."""
+    drop(ws, "东莞分中心", "客户.xlsx", [customer("张三", "13712345678")])
+    done = run(ws, "ingest")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("共处理 1 个文件"))
+    exported = [i for i, line in enumerate(lines) if line.startswith("已导出 ")]
+    assert exported and min(exported) > summary
+    assert [lines[i] for i in exported] == [
+        "已导出 outbox/archive/客户总档案.xlsx",
+        "已导出 outbox/archive/分中心档案-东莞分中心.xlsx",
+    ]
+    drop(ws, "东莞分中心", "客户(再存).xlsx", [customer("张三", "13712345678")])
+    again = run(ws, "ingest", "--json")
+    assert [o["status"] for o in json.loads(again.stdout)] == ["accepted"]  # stdout: JSON only
+    assert "内容未变，未重写：客户总档案.xlsx、分中心档案-东莞分中心.xlsx" in again.stderr

@@ -199,9 +199,11 @@ def test_owed_exports_survive_a_restart_and_wait_for_quiet(
     import branchflow.watch.aftercare as aftercare
 
     settings = new_workspace(tmp_path)
-    exports: list[set[str] | None] = []
+    exports: list[dict[str, object]] = []
     monkeypatch.setattr(
-        aftercare, "export_now", lambda s, a, branches=None: exports.append(branches) or _NoLines()
+        aftercare,
+        "export_now",
+        lambda s, a, branches=None, **options: exports.append(options) or _NoLines(),
     )
     monkeypatch.setattr(aftercare, "_render", lambda s, period: None)
     accepted = FileOutcome(f"{BRANCH}/a.xlsx", BRANCH, "customers", "2026-11", "accepted", rows=3)
@@ -219,7 +221,7 @@ def test_owed_exports_survive_a_restart_and_wait_for_quiet(
         again.run_if_due(busy=True)  # more drops on their way: keep waiting
         assert exports == []
         again.run_if_due(busy=False)
-        assert exports == [{BRANCH}]
+        assert exports == [{"only_changed": True}]  # every workbook whose content changed
         assert not aftercare.Aftercare(
             settings, archive, debounce=2.0, max_wait=30.0, clock=clock
         ).pending

@@ -90,15 +90,35 @@ def ingest(ctx: Context, as_json: bool) -> None:
     with watch_lock(settings, "ingest"), Archive.open(settings) as archive:
         drops = find_drops(settings)
         if as_json:
-            report = run_ingest(settings, archive, drops=drops)
+            report = run_ingest(settings, archive, drops=drops, export=False)
             _echo_json([o.as_json() for o in report.outcomes])
             deliver_pending(settings, archive)
+            _export_after_answer(settings, archive, report, err=True)
             return
         report = _ingest_with_progress(settings, archive, drops, run_ingest)
+        _print_summary(report, settings)
         told = deliver_pending(settings, archive)
-    _print_summary(report, settings)
-    if told is not None:
-        click.echo(told.describe())
+        if told is not None:
+            click.echo(told.describe())
+        _export_after_answer(settings, archive, report)
+
+
+def _export_after_answer(
+    settings: Settings, archive: Any, report: IngestReport, err: bool = False
+) -> None:
+    """The drops are answered: now the archive workbooks whose content changed, with progress."""
+    from branchflow.exportticker import ExportTicker
+    from branchflow.pipeline import export_now
+
+    if not report.touched:
+        return
+    ticker = ExportTicker(sys.stderr, sys.stderr.isatty())
+    try:
+        result = export_now(settings, archive, only_changed=True, progress=ticker)
+    finally:
+        ticker.close()
+    for line in result.describe(settings.workspace):
+        click.echo(line, err=err)
 
 
 def _echo_json(value: Any) -> None:
@@ -119,8 +139,15 @@ def _ingest_with_progress(
                 archive,
                 on_file=lambda o: bar.update(o.status != "ignored"),
                 drops=drops,
+                export=False,
             )
-    return run(settings, archive, on_file=lambda o: click.echo(o.summary_line()), drops=drops)
+    return run(
+        settings,
+        archive,
+        on_file=lambda o: click.echo(o.summary_line()),
+        drops=drops,
+        export=False,
+    )
 
 
 def _print_summary(report: IngestReport, settings: Settings) -> None:
@@ -134,9 +161,6 @@ def _print_summary(report: IngestReport, settings: Settings) -> None:
             f"共处理 {len(done)} 个文件：接收 {accepted}，退回 {rejected}，"
             f"重复 {by_status['duplicate']}。"
         )
-    if report.export is not None:
-        for line in report.export.describe(settings.workspace):
-            click.echo(line)
 
 
 @cli.command()

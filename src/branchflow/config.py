@@ -113,6 +113,9 @@ class Settings:
     # merchants' 联系电话 in documents: "landline" (a business line shown, a mobile masked),
     # "masked" (every number masked) or "full"
     merchant_phone_display: str = "landline"
+    # Rows of a list of customers in a Word document (项目客户清单, 例会资料, 撞单): the most urgent
+    # first, then how many more; a project's full lead list goes beside it as a workbook.
+    list_rows: int = 200
     scope_counties: tuple[str, ...] = ()
     now_override: datetime | None = None
     # Seconds after which a file claimed by a watcher that stopped renewing its claim (crashed)
@@ -283,6 +286,7 @@ def parse_settings(
             "reports.merchant_phone_display",
             MERCHANT_PHONE_CHOICES,
         ),
+        list_rows=_int(_table(raw, "reports").get("list_rows", 200), "reports.list_rows"),
         scope_counties=tuple(str(c) for c in _table(raw, "scope").get("counties", ())),
         now_override=parse_now(now, tz) if now else None,
         claim_timeout=_seconds(store.get("claim_timeout", 60), "store.claim_timeout"),

@@ -5,7 +5,10 @@ rustpy-xlsxwriter (rust_xlsxwriter underneath) writes a Python str as a string c
 Rows are read from the archive and converted a few thousand at a time while the writer streams
 them to disk, so the archive never has to fit in memory. Files appear atomically; a
 target that Excel holds open on a Windows share is retried, then written beside it, and export
-carries on; once the target is written again, the copies beside it are removed.
+carries on; once the target is written again, the copies beside it are removed. An export
+asked for `only_changed` leaves a workbook whose content versions are the ones it was last
+written from (exportstamps.py), so a drop that changed one branch rewrites the master and that
+branch's workbook only, and a drop that changed nothing rewrites nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from rustpy_xlsxwriter import Format, write_worksheets
 
 from branchflow.errors import OutputError
 from branchflow.exportcells import Column, records
+from branchflow.exportstamps import Progress, Stamps, tracked
 from branchflow.feedback import safe_file_part
 from branchflow.masterguard import CountedRows, customers_in, shrink_note
 from branchflow.templates.definitions import (
@@ -92,6 +96,7 @@ class ExportResult:
     written: tuple[Path, ...]
     fallbacks: tuple[ExportFallback, ...] = ()
     removed: tuple[Path, ...] = ()  # copies once written beside a locked target, now outdated
+    unchanged: tuple[Path, ...] = ()  # left as they were: their content had not changed
 
     @property
     def refused(self) -> bool:
@@ -107,6 +112,9 @@ class ExportResult:
         instead = {f.written for f in self.fallbacks}
         lines = [f"已导出 {_shown(p, base)}" for p in self.written if p not in instead]
         lines += [f"已删除过时的另存文件 {_shown(p, base)}" for p in self.removed]
+        if self.unchanged:
+            names = "、".join(p.name for p in self.unchanged)
+            lines.append(f"内容未变，未重写：{names}")
         return lines + list(self.notes)
 
 
@@ -165,6 +173,17 @@ TOWNSHIP_COLUMNS = (
     *(Column(grade, f"{grade}级", "number", 8) for grade in GRADES),
     Column("total", "合计", "number", 9),
 )
+# What a change of layout (a column added, renamed) changes: every workbook is written again.
+LAYOUT = tuple(
+    f"{sheet}:{column.title}"
+    for sheet, columns in (
+        ("客户总表", CUSTOMER_COLUMNS),
+        ("跟进记录", FOLLOWUP_COLUMNS),
+        ("撞单记录", CONFLICT_COLUMNS),
+        (TOWNSHIP_SHEET, TOWNSHIP_COLUMNS),
+    )
+    for column in columns
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +193,7 @@ class _Sheet:
     rows: Iterable[Mapping[str, Any]]
     total: Mapping[str, Any] | None = None  # a bold last row (the sheet then has no filter)
     rows_before_total: int = 0
+    long: bool = False  # one row per customer or follow-up (what progress counts)
 
 
 def export_archive(
@@ -185,10 +205,14 @@ def export_archive(
     *,
     now: datetime | None = None,
     force: bool = False,
+    only_changed: bool = False,
+    progress: Progress | None = None,
 ) -> ExportResult:
     """Rewrite 客户总档案.xlsx and one 分中心档案-<分中心>.xlsx per branch (all in the data when
     `branches` is None). A locked target never raises: see ExportResult.fallbacks. A master
     that would shrink to less than half is not replaced unless `force` (see masterguard.py).
+    With `only_changed`, a workbook whose content has not changed since it was written is left
+    as it is (ExportResult.unchanged). `progress` hears how far each workbook has come.
 
     A file of 100k customers takes about 2.5 s: half of it the writer, the rest reading the
     archive and converting values; memory stays flat whatever the size.
@@ -201,11 +225,16 @@ def export_archive(
     names = sorted(source.branches() if branches is None else set(branches))
     jobs: list[tuple[Path, str | None]] = [(archive_dir / f"{MASTER_NAME}.xlsx", None)]
     jobs += [(archive_dir / f"{BRANCH_PREFIX}{safe_file_part(n)}.xlsx", n) for n in names]
+    stamps = Stamps(archive_dir, LAYOUT, source)
     written: list[Path] = []
     fallbacks: list[ExportFallback] = []
     removed: list[Path] = []
+    unchanged: list[Path] = []
     for target, branch in jobs:
-        sheets = _sheets(source, branch)
+        if only_changed and stamps.current(target, branch):
+            unchanged.append(target)
+            continue
+        sheets = tracked(_sheets(source, branch), target.name, source, branch, progress)
         counted = CountedRows(sheets[0].rows)
         temp = _write_temp(target, [replace(sheets[0], rows=counted), *sheets[1:]])
         before = customers_in(target) if branch is None and not force else None
@@ -215,10 +244,12 @@ def export_archive(
             fallbacks.append(ExportFallback(target, None, note, refused=True))
             continue
         placed, fallback = _place(temp, target, retries, retry_delay, now or datetime.now())
+        stamps.written(target, branch, placed == target)
         written += [placed] if placed else []
         fallbacks += [fallback] if fallback else []
         removed += remove_fallbacks(target) if placed == target else []
-    return ExportResult(tuple(written), tuple(fallbacks), tuple(removed))
+    stamps.save()
+    return ExportResult(tuple(written), tuple(fallbacks), tuple(removed), tuple(unchanged))
 
 
 # --- what goes where ------------------------------------------------------------------------
@@ -235,9 +266,10 @@ def _sheets(source: ArchiveSource, branch: str | None) -> list[_Sheet]:
             "客户总表",
             CUSTOMER_COLUMNS if branch is None else BRANCH_CUSTOMER_COLUMNS,
             source.customers(branch),
+            long=True,
         ),
         _Sheet(TOWNSHIP_SHEET, TOWNSHIP_COLUMNS, rows, total, len(rows)),
-        _Sheet("跟进记录", FOLLOWUP_COLUMNS, source.followups(branch)),
+        _Sheet("跟进记录", FOLLOWUP_COLUMNS, source.followups(branch), long=True),
         _Sheet("撞单记录", CONFLICT_COLUMNS, conflicts),
     ]
 

@@ -76,3 +76,4 @@ class FileOutcome:
 class IngestReport:
     outcomes: tuple[FileOutcome, ...]
     export: ExportResult | None
+    touched: frozenset[str] = frozenset()  # branches whose customer drops were accepted

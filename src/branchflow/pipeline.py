@@ -14,6 +14,7 @@ from branchflow.archive.results import ArchiveResult, LedgerEntry
 from branchflow.archive.store import Archive
 from branchflow.config import RECEIPTS_DIR, RESERVED_DIRS, Settings
 from branchflow.export import ExportResult, export_archive
+from branchflow.exportstamps import Progress
 from branchflow.inbox import LINK_NOTE, list_drops
 from branchflow.nofollow import NotRegularFile, remove_drop
 from branchflow.notify.events import file_notices
@@ -54,10 +55,14 @@ def ingest(
     archive: Archive,
     on_file: Callable[[FileOutcome], None] | None = None,
     drops: tuple[list[Path], list[FileOutcome]] | None = None,
+    *,
+    export: bool = True,
 ) -> IngestReport:
-    """Process every ready file once, then rewrite the master archive if anything was accepted.
+    """Process every ready file once, then rewrite the archive workbooks whose content changed
+    (none when no customer drop was accepted).
 
-    `drops` is find_drops()'s answer when the caller already listed the inbox."""
+    `drops` is find_drops()'s answer when the caller already listed the inbox. `export=False`
+    leaves the workbooks to the caller (the command line answers first: export_now after)."""
     ready, ignored = drops if drops is not None else find_drops(settings)
     finish_answered(settings, archive)
     outcomes: list[FileOutcome] = list(ignored)
@@ -75,8 +80,8 @@ def ingest(
             touched.add(outcome.branch)
         if on_file:
             on_file(outcome)
-    exported = export_now(settings, archive, touched) if touched else None
-    return IngestReport(tuple(outcomes), exported)
+    exported = export_now(settings, archive, only_changed=True) if touched and export else None
+    return IngestReport(tuple(outcomes), exported, frozenset(touched))
 
 
 def finish_answered(settings: Settings, archive: Archive) -> list[LedgerEntry]:
@@ -110,11 +115,26 @@ def _process_claimed(path: Path, settings: Settings, archive: Archive) -> FileOu
 
 
 def export_now(
-    settings: Settings, archive: Archive, branches: set[str] | None = None, *, force: bool = False
+    settings: Settings,
+    archive: Archive,
+    branches: set[str] | None = None,
+    *,
+    force: bool = False,
+    only_changed: bool = False,
+    progress: Progress | None = None,
 ) -> ExportResult:
-    """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None)."""
+    """Rewrite 客户总档案.xlsx and the given branches' archives (all branches when None);
+    `only_changed`: only those whose content changed since they were written."""
     with archive.export_rows() as rows:
-        return export_archive(settings.archive_dir, rows, branches, now=settings.now(), force=force)
+        return export_archive(
+            settings.archive_dir,
+            rows,
+            branches,
+            now=settings.now(),
+            force=force,
+            only_changed=only_changed,
+            progress=progress,
+        )
 
 
 def process_file(path: Path, settings: Settings, archive: Archive) -> FileOutcome:

@@ -184,9 +184,13 @@ def test_documents_list_download_and_refuse_other_paths(
     (folder / "报送考核-2026-11.docx").write_bytes(b"docx bytes")
     (folder / "部门资料包-市场策划部.docx").write_bytes(b"packet")
     (folder / "部门资料包-客户服务部.docx").write_bytes(b"other packet")
+    (folder / "项目客户清单-黔龙阳光·湄江府.xlsx").write_bytes(b"every lead")
     login(client, "shichang")
     page = client.get("/documents?month=2026-11")
     assert "报送考核-2026-11.docx" in page.text and "部门资料包-市场策划部.docx" in page.text
+    assert "项目客户清单-黔龙阳光·湄江府.xlsx" in page.text  # the full lead list, to filter
+    got = client.get("/documents/2026-11/项目客户清单-黔龙阳光·湄江府.xlsx")
+    assert got.status_code == 200 and got.content == b"every lead"
     assert "部门资料包-客户服务部.docx" not in page.text
     got = client.get("/documents/2026-11/报送考核-2026-11.docx")
     assert got.status_code == 200 and got.content == b"docx bytes"

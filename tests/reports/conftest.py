@@ -14,7 +14,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     notes: list[str] = []
     month = render_period(settings, period="2026-11", week=None, notes=notes.append)
     week = render_period(settings, period=None, week="2026-W46", notes=notes.append)
-    return Rendered(settings, month, week, notes)
+    return Rendered.of(settings, month, week, notes)
 
 
 @pytest.fixture(scope="module")
@@ -24,4 +24,4 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     notes: list[str] = []
     month = render_period(settings, period="2026-11", week=None, notes=notes.append)
     week = render_period(settings, period=None, week="2026-W46", notes=notes.append)
-    return Rendered(settings, month, week, notes)
+    return Rendered.of(settings, month, week, notes)

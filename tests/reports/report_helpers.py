@@ -298,6 +298,17 @@ class Rendered:
     month: list[Path]  # outbox/reports/2026-11/*.docx
     week: list[Path]  # outbox/reports/2026-W46/*.docx
     notes: list[str]
+    books: list[Path] = dataclasses.field(default_factory=list)  # 2026-11/*.xlsx (lead lists)
+
+    @classmethod
+    def of(
+        cls, settings: Settings, month: list[Path], week: list[Path], notes: list[str]
+    ) -> Rendered:
+        """render_period's answers: the month's documents apart from its workbooks."""
+        documents = [p for p in month if p.suffix == ".docx"]
+        books = [p for p in month if p.suffix == ".xlsx"]
+        assert len(documents) + len(books) == len(month), month
+        return cls(settings, documents, week, notes, books)
 
     def doc(self, name: str) -> Path:
         found = [p for p in (*self.month, *self.week) if p.name == name]

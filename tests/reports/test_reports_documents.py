@@ -44,6 +44,8 @@ def test_every_document_of_the_month_and_week_with_spec_names(rendered: Rendered
         "报送考核-2026-11.docx",
     }
     assert {p.name for p in rendered.month} == expected
+    # beside each project's list, every lead in a workbook to filter
+    assert {p.name for p in rendered.books} == {f"项目客户清单-{p.name}.xlsx" for p in s.projects}
     assert {p.parent for p in rendered.month} == {s.reports_dir / "2026-11"}
     assert [p.relative_to(s.reports_dir).as_posix() for p in rendered.week] == [
         "2026-W46/营销活动周报-2026-W46.docx"
@@ -244,7 +246,8 @@ def test_project_lead_list(rendered: Rendered) -> None:
     ]
     rows = rows_of(table_with(doc, "序号"))
     assert sorted(r[1] for r in rows) == sorted(c["name"] for c in open_leads)
-    assert [r[5] for r in rows] == sorted(r[5] for r in rows)  # A before B
+    # who to call this week: the overdue follow-up (张二, B) first, then A before B
+    assert [r[1] for r in rows] == ["张二", "张一", "李一"]
     by_name = {r[1]: r for r in rows}
     for c in open_leads:
         assert by_name[c["name"]][2] == mask_phone(c["phone"])

@@ -128,7 +128,9 @@ def test_a_broken_template_stops_only_its_documents(settings: Settings) -> None:
     assert "项目客户清单.docx" in str(raised.value)
     written = {p.name for p in (settings.reports_dir / "2026-11").iterdir()}
     assert "月度工作总结-汇总.docx" in written
-    assert not any(name.startswith("项目客户清单") for name in written)
+    assert not any(name.startswith("项目客户清单") and name.endswith(".docx") for name in written)
+    # the full lead lists do not depend on the Word template: they are there
+    assert {f"项目客户清单-{p.name}.xlsx" for p in settings.projects} <= written
 
 
 def test_usage_errors(settings: Settings) -> None:

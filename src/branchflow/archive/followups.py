@@ -84,9 +84,9 @@ def add_followups(
     return changes
 
 
-def link_orphans(conn: Connection) -> list[int]:
+def link_orphans(conn: Connection) -> dict[int, str]:
     """Give follow-ups recorded before their customer was registered that customer's id;
-    returns the ids of those linked."""
+    returns the ids of those linked, each with its branch."""
     match = (
         select(customers.c.id)
         .where(
@@ -97,10 +97,11 @@ def link_orphans(conn: Connection) -> list[int]:
         .scalar_subquery()
     )
     orphans = followups.c.customer_id.is_(None)
-    found = list(conn.scalars(select(followups.c.id).where(orphans, match.is_not(None))))
-    if found:
+    linkable = select(followups.c.id, followups.c.branch).where(orphans, match.is_not(None))
+    linked: dict[int, str] = {row.id: row.branch for row in conn.execute(linkable)}
+    if linked:
         conn.execute(update(followups).where(orphans).values(customer_id=match))
-    return found
+    return linked
 
 
 def _known(conn: Connection, prints: list[str]) -> set[str]:

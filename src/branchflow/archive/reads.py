@@ -21,6 +21,7 @@ from branchflow.archive.schema import (
     files,
     followups,
 )
+from branchflow.archive.versions import read_versions
 from branchflow.config import Protection
 from branchflow.templates.definitions import TEMPLATES
 from branchflow.validate.normalize import mask_phone
@@ -229,3 +230,16 @@ class ExportRows:
         self, branch: str | None = None
     ) -> list[tuple[str | None, str | None, str | None, int]]:
         return read_township_counts(self._conn, branch)
+
+    def versions(self) -> dict[str, str]:
+        """Each branch's content version and the store's identity (archive/versions.py)."""
+        return read_versions(self._conn)
+
+    def row_count(self, branch: str | None = None) -> int:
+        """Customers and follow-ups a workbook of `branch` (None: the master) will list."""
+        owned = select(func.count()).select_from(customers)
+        done = select(func.count()).select_from(followups)
+        if branch is not None:
+            owned = owned.where(customers.c.owner_branch == branch)
+            done = done.where(followups.c.branch == branch)
+        return int(self._conn.scalar(owned) or 0) + int(self._conn.scalar(done) or 0)

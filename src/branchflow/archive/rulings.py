@@ -21,6 +21,7 @@ from branchflow.archive.schema import (
     customer_history,
     customers,
 )
+from branchflow.archive.versions import bump
 from branchflow.validate.normalize import mask_phone
 
 RULING_BRANCH = "销售管理部"  # who made the change, in customer_history.branch
@@ -71,6 +72,8 @@ def rule(
     since = found.owner_registered_on if outcome == "owner" else found.claimant_registered_on
     if customer.owner_branch != winner:
         _move(conn, found.customer_id, found.file_id, customer.owner_branch, winner, since, now)
+    # Both branches' 撞单记录 show the ruling; a move changes both branches' customers.
+    bump(conn, {found.owner_branch, found.claimant_branch, customer.owner_branch}, now)
     ruling_id = conn.execute(
         insert(conflict_rulings).values(
             conflict_id=conflict_id,

@@ -334,6 +334,17 @@ outbox = Table(
 
 CUSTOMER_KEYS = tuple(f.key for f in CUSTOMER_FIELDS)
 
+# What each branch's archive workbook shows, as a version (revision 0008): a random token renewed
+# by every write that changes the branch's customers, follow-ups, 撞单 or rulings (versions.py).
+# The export keeps the tokens it last wrote from and rewrites only what changed.
+content_versions = Table(
+    "content_versions",
+    metadata,
+    Column("scope", String(200), primary_key=True),  # a branch's name
+    Column("version", String(32), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+)
+
 # ── the console (`branchflow serve`) ─────────────────────────────────────────────────────────
 
 ROLES = ("admin", "sales", "department", "branch")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from branchflow.archive import ledger, reads
+from branchflow.archive import ledger, reads, versions
 from branchflow.archive.claims import FileClaims
 from branchflow.archive.customers import CustomerChanges, upsert_customers
 from branchflow.archive.db import (
@@ -27,6 +27,7 @@ from branchflow.archive.db import (
     store_url,
     writer,
 )
+from branchflow.archive.documents import DocumentReads
 from branchflow.archive.followups import add_followups, link_orphans
 from branchflow.archive.guard import refuse_empty_ledger, refuse_missing_file
 from branchflow.archive.localdisk import refuse_network_store
@@ -377,6 +378,12 @@ class Archive:
         with self._read() as conn:
             yield reads.ExportRows(conn, self._tz, self.settings.protection)
 
+    @contextmanager
+    def documents(self) -> Iterator[DocumentReads]:
+        """The reads of a period's documents, aggregated and streamed (documents.py)."""
+        with self._read() as conn:
+            yield DocumentReads(conn, self._tz)
+
     def report(self, kind: str, branch: str, period: str) -> ReportData | None:
         """A monthly / market / weekly / hq_briefing report as last filed (HQ: its folder)."""
         _check_report_kind(kind)
@@ -434,7 +441,10 @@ def _apply(
     changes = CustomerChanges(batch.branch, file_id, now, rule, now.date())
     upsert_customers(conn, book, registrations, changes)
     added = add_followups(conn, book, visits, branch=batch.branch, file_id=file_id, now=now)
-    apply_followup_grades(conn, file_id, link_orphans(conn), now)
+    linked = link_orphans(conn)
+    apply_followup_grades(conn, file_id, list(linked), now)
+    touched = versions.changed_by_drop(conn, changes, added.added, set(linked.values()))
+    versions.bump(conn, touched, now)
     return ArchiveResult(
         file_id=file_id,
         status="accepted",

@@ -100,13 +100,12 @@ def distribute(
     `archive` is the caller's open one (the watcher's), else the store is opened here."""
     say = notes or _log.warning
     month = Month.parse(period) if period else None
-    with nullcontext(archive) if archive else Archive.open(settings) as store:
-        months = [month] if month else open_months(settings, store)
-        inputs = [read_inputs(settings, store, m, say) for m in months]
     with_pdf = settings.distribution.pdf if pdf is None else pdf
     placements: list[Placement] = []
-    for month_inputs in inputs:
-        placements += _month(month_inputs, dry_run, with_pdf, say)
+    with nullcontext(archive) if archive else Archive.open(settings) as store:
+        months = [month] if month else open_months(settings, store)
+        for each in months:  # a month at a time, the archive open: branches' books are read
+            placements += _month(read_inputs(settings, store, each, say), dry_run, with_pdf, say)
     report = DistributionReport(tuple(m.key for m in months), tuple(placements), dry_run)
     if report.written and not dry_run:
         with nullcontext(archive) if archive else Archive.open(settings) as store:

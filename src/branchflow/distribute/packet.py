@@ -45,6 +45,7 @@ class Inputs:
     """The month as the 下发 folders see it: read once, shared by every branch."""
 
     settings: Settings
+    archive: Archive  # open while the month's folders are brought up to date
     month: Month
     snapshot: MonthSnapshot
     figures: ArchiveFigures
@@ -67,6 +68,7 @@ def read_inputs(settings: Settings, archive: Archive, month: Month, notes: Notes
     ledger = archive.ledger()
     return Inputs(
         settings=settings,
+        archive=archive,
         month=month,
         snapshot=snapshot,
         figures=ArchiveFigures(snapshot, settings.timezone),
@@ -180,15 +182,22 @@ def _due_day(inputs: Inputs) -> int:
 
 
 def _archive(inputs: Inputs, branch: str, today: date) -> Item | None:
-    """The branch's own archive, once it has a customer, a 撞单 or a drop this month."""
+    """The branch's own archive, once it has a customer, a 撞单 or a drop this month. Only its
+    fingerprint is kept: the workbook is read again when it has to be written, so one branch's
+    customers are held at a time."""
     settings = inputs.settings
-    book = workbook.branch_book(settings, inputs.snapshot, inputs.ledger, branch, today)
-    if not book.holds_anything:
+
+    def book() -> workbook.BranchBook:
+        return workbook.branch_book(
+            settings, inputs.archive, inputs.ledger, branch, inputs.month, today
+        )
+
+    found = book()
+    if not found.holds_anything:
         return None
-    content = book.content
     return Item(
         workbook.file_name(branch),
-        content,
-        lambda: workbook.write_book(book, settings.company, settings.now()),
-        book.summary(),
+        found.content,
+        lambda: workbook.write_book(book(), settings.company, settings.now()),
+        found.summary(),
     )

@@ -22,13 +22,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from branchflow.archive.protection import extending, protected_since, protection_end, rule_text
 from branchflow.archive.results import LedgerEntry
+from branchflow.archive.store import Archive
 from branchflow.config import Protection, Settings
 from branchflow.distribute.place import FINGERPRINT_PROPERTY, STAMP_PREFIX, fingerprint
 from branchflow.export import BRANCH_PREFIX, CUSTOMER_COLUMNS, FOLLOWUP_COLUMNS, RESOLUTIONS
 from branchflow.exportcells import Column, cell_value
 from branchflow.reports.figures import CLOSED_STATUSES
 from branchflow.reports.periods import Month
-from branchflow.reports.snapshot import MonthSnapshot
 from branchflow.templates.definitions import KIND_NAMES
 from branchflow.templates.xlsx import WORKBOOK_OPTIONS
 
@@ -161,19 +161,21 @@ class BranchBook:
 
 def branch_book(
     settings: Settings,
-    snapshot: MonthSnapshot,
+    archive: Archive,
     ledger: Iterable[LedgerEntry],
     branch: str,
+    month: Month,
     today: date,
 ) -> BranchBook:
-    """The branch's workbook as of `today`, from one snapshot of the archive."""
-    own = [c for c in snapshot.customers if c["owner_branch"] == branch]
+    """The branch's workbook as of `today`: its own customers, follow-ups and 撞单 read from the
+    archive (this branch's only, never the whole archive)."""
+    own = archive.customers(branch)
     ids = {c["id"] for c in own}
     visits = sorted(
         (
             f
-            for f in snapshot.followups
-            if f["branch"] == branch and (f["customer_id"] is None or f["customer_id"] in ids)
+            for f in archive.followups(branch)
+            if f["customer_id"] is None or f["customer_id"] in ids
         ),
         key=lambda f: (f["date"], f["id"]),
     )
@@ -185,9 +187,8 @@ def branch_book(
             extending_visits[f["customer_id"]].append(f["date"])
     people = [_customer(c, last.get(c["id"]), extending_visits, rule) for c in own]
     due = _due(people, today, settings.distribution.due_days)
-    mine = [c for c in snapshot.conflicts if branch in (c["owner_branch"], c["claimant_branch"])]
+    mine = archive.conflicts(branch)
     names = {c["id"]: c["name"] for c in own}
-    month = snapshot.month
     receipts = [e for e in ledger if e.folder == branch and _in(month, e.received_at, settings)]
     sheets = (
         _sheet(CUSTOMERS, CUSTOMER_SHEET, people),

@@ -20,9 +20,10 @@ from branchflow.errors import BranchflowError, ConfigError
 from branchflow.reports import leads, meeting, monthly, packets, submissions, summary, weekly
 from branchflow.reports.engine import DocProperties, Notes, render_docx, write_document
 from branchflow.reports.figures import ArchiveFigures
+from branchflow.reports.lists import LeadList
 from branchflow.reports.pdf import convert_to_pdf
 from branchflow.reports.periods import Month, Week
-from branchflow.reports.snapshot import read_month, read_week
+from branchflow.reports.snapshot import MonthSnapshot, read_month, read_week
 from branchflow.reports.word_templates import BUILDERS, WORD_DIR, install_word_templates
 
 __all__ = ["Job", "install_word_templates", "month_jobs", "render_period", "week_jobs"]
@@ -55,27 +56,39 @@ def render_period(
     if bool(period) == bool(week):
         raise ConfigError("请给出 --period YYYY-MM 或 --week YYYY-Www 之一")
     say = notes or _log.warning
+    books: list[Path] = []
     with Archive.open(settings) as archive:
         if period:
             for note in packets.config_notes(settings):
                 say(note)
             month = Month.parse(period)
-            folder, jobs = (
-                settings.reports_dir / month.key,
-                list(month_jobs(settings, archive, month)),
-            )
+            folder = settings.reports_dir / month.key
+            snapshot = read_month(archive, settings, month)
+            # Each project's full lead list is written beside its document as it is read.
+            found = leads.read(settings, archive, snapshot, folder, say)
+            books = [f.workbook for f in found.values() if f.workbook is not None]
+            jobs = list(month_jobs(settings, archive, month, snapshot, found))
         else:
             chosen = Week.parse(str(week))
             folder, jobs = settings.reports_dir / chosen.key, week_jobs(settings, archive, chosen)
     written = render_jobs(settings, jobs, folder, say)
     if pdf:
         written += convert_to_pdf(written, say)
-    return written
+    return written + books
 
 
-def month_jobs(settings: Settings, archive: Archive, month: Month) -> Iterator[Job]:
-    """Every document of the month, in the order HQ reads them."""
-    snapshot = read_month(archive, settings, month)
+def month_jobs(
+    settings: Settings,
+    archive: Archive,
+    month: Month,
+    snapshot: MonthSnapshot | None = None,
+    lead_lists: dict[str, LeadList] | None = None,
+) -> Iterator[Job]:
+    """Every document of the month, in the order HQ reads them (from `snapshot` and
+    `lead_lists` when the caller read them already)."""
+    snapshot = snapshot or read_month(archive, settings, month)
+    if lead_lists is None:
+        lead_lists = leads.read(settings, archive, snapshot)
     figures = ArchiveFigures(snapshot, settings.timezone)
     for branch in settings.branch_names:
         yield Job(
@@ -94,7 +107,7 @@ def month_jobs(settings: Settings, archive: Archive, month: Month) -> Iterator[J
         yield Job(
             leads.TEMPLATE,
             leads.file_name(project.name),
-            leads.context(settings, snapshot, figures, project),
+            leads.context(settings, snapshot, lead_lists[project.name], project),
         )
     for branch in settings.branch_names:
         yield Job(

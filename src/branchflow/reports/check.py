@@ -115,7 +115,8 @@ def _contexts(settings: Settings, filled: bool) -> dict[str, dict[str, Any]]:
         ),
     }
     if settings.projects:
-        found[leads.TEMPLATE] = leads.context(settings, snap, figures, settings.projects[0])
+        listed = sample.lead_list(settings, month, filled)
+        found[leads.TEMPLATE] = leads.context(settings, snap, listed, settings.projects[0])
     found[briefing.TEMPLATE] = briefing.context(settings, snap, snap.now if filled else None)
     filed = plans.sample_plans(settings, month) if filled else []
     found[plans.TEMPLATE] = plans.context(

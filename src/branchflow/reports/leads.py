@@ -1,16 +1,23 @@
 """项目客户清单-<项目>.docx: the open A/B customers who intend to buy in a project, for its
-marketing department — owner branch, grade, last and next follow-up."""
+marketing department — who to call this week: overdue follow-ups first, then those due within the
+week, A before B, newest registrations first; capped at [reports] list_rows with the count of the
+rest. Every lead is in 项目客户清单-<项目>.xlsx beside it (leadbook.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from branchflow.archive.leadlists import OVERDUE, SOON
+from branchflow.archive.store import Archive
 from branchflow.config import Project, Settings
 from branchflow.reports import blocks
-from branchflow.reports.engine import alert
-from branchflow.reports.figures import ArchiveFigures, Lead
+from branchflow.reports.engine import Notes, alert
+from branchflow.reports.leadbook import write_lead_book
+from branchflow.reports.lists import LeadList, LeadMoment, Row, lead_lists
 from branchflow.reports.snapshot import MonthSnapshot
 from branchflow.reports.word_style import Col, TemplateBuilder
 
@@ -23,38 +30,70 @@ def file_name(project: str) -> str:
     return f"项目客户清单-{project}.docx"
 
 
+def read(
+    settings: Settings,
+    archive: Archive,
+    snapshot: MonthSnapshot,
+    folder: Path | None = None,
+    notes: Notes | None = None,
+) -> dict[str, LeadList]:
+    """Every project's lead list as of the snapshot's moment, in one pass over the archive;
+    with `folder`, each project's full list is written there as its workbook (leadbook.py)."""
+    moment = LeadMoment.of(snapshot.month, snapshot.as_of, snapshot.end)
+    write = None
+    if folder is not None:
+        say = notes or (lambda _: None)
+
+        def write(project: str, rows: Iterator[Row]) -> Path:
+            return write_lead_book(settings, folder, project, rows, say)
+
+    with archive.documents() as reads:
+        return lead_lists(settings, reads, moment, write)
+
+
 def context(
-    settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures, project: Project
+    settings: Settings, snapshot: MonthSnapshot, found: LeadList, project: Project
 ) -> dict[str, Any]:
     month = snapshot.month
-    leads = figures.leads(project.name, snapshot.as_of)
-    grades = Counter(lead.grade for lead in leads)
-    today = snapshot.as_of.date() if snapshot.as_of < snapshot.end else month.last + ONE_DAY
+    grades: Counter[str] = Counter()
+    urgency: Counter[int] = Counter()
+    for (_branch, grade, urgent), count in found.counts.items():
+        grades[grade] += count
+        urgency[urgent] += count
+    moment = LeadMoment.of(month, snapshot.as_of, snapshot.end)
     full = settings.phone_display == "full"
     as_of = blocks.as_of_text(snapshot.as_of, snapshot.end)
+    first = found.first
     return {
         **blocks.frame(settings, f"{project.name}意向客户清单", month.label, snapshot.now),
         "project": project.name,
         "place": f"{project.county}{project.town}",
         "as_of": as_of.removeprefix("截至"),
         "as_of_note": (
-            f"{as_of}：下次跟进日期在{blocks.short_date(today - ONE_DAY)}或之前的标为“已逾期”。"
+            f"{as_of}：下次跟进日期在{blocks.short_date(moment.today - ONE_DAY)}或之前的标为"
+            "“已逾期”。"
         ),
         "count_a": str(grades["A"]),
         "count_b": str(grades["B"]),
-        "count": str(len(leads)),
-        "by_branch": _by_branch(settings, leads),
-        "leads": [_row(settings, n, lead, today) for n, lead in enumerate(leads, start=1)],
+        "count": str(first.total),
+        "count_overdue": str(urgency[OVERDUE]),
+        "count_soon": str(urgency[SOON]),
+        "by_branch": _by_branch(settings, found),
+        "leads": [_row(settings, n, row) for n, row in enumerate(first.rows, start=1)],
+        "shown": str(len(first.rows)),
+        "rest": str(first.rest),
         "phone_note": "手机号码完整显示。"
         if full
         else "手机号码按前三后四显示（如 138****5678）。",
     }
 
 
-def _by_branch(settings: Settings, leads: list[Lead]) -> list[dict[str, str]]:
-    counts = Counter((lead.customer["owner_branch"], lead.grade) for lead in leads)
+def _by_branch(settings: Settings, found: LeadList) -> list[dict[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for (branch, grade, _urgent), count in found.counts.items():
+        counts[(branch, grade)] += count
     branches = list(settings.branch_names)
-    branches += sorted({lead.customer["owner_branch"] for lead in leads} - set(branches))
+    branches += sorted({branch for branch, _ in counts} - set(branches))
     return [
         {
             "branch": b,
@@ -67,8 +106,7 @@ def _by_branch(settings: Settings, leads: list[Lead]) -> list[dict[str, str]]:
     ]
 
 
-def _row(settings: Settings, number: int, lead: Lead, today: Any) -> dict[str, Any]:
-    c = lead.customer
+def _row(settings: Settings, number: int, c: Row) -> dict[str, Any]:
     intent = " / ".join(
         part
         for part in (
@@ -78,24 +116,24 @@ def _row(settings: Settings, number: int, lead: Lead, today: Any) -> dict[str, A
         )
         if part
     )
-    last = lead.last
-    if last is None:
+    if c.get("last_date") is None:
         last_text = "尚无跟进记录"
     else:
-        content = blocks.text(last.get("content"), "")
+        content = blocks.text(c.get("last_content"), "")
         if len(content) > CONTENT_CHARS:
             content = content[:CONTENT_CHARS] + "…"
-        last_text = f"{blocks.day(last['date'])} {blocks.text(last.get('method'), '')}\n{content}"
-    overdue = lead.next_date is not None and lead.next_date < today
-    next_text = blocks.day(lead.next_date) + ("\n已逾期" if overdue else "")
+        method = blocks.text(c.get("last_method"), "")
+        last_text = f"{blocks.day(c['last_date'])} {method}\n{content}"
+    overdue = c["urgency"] == OVERDUE
+    next_text = blocks.day(c.get("next_date")) + ("\n已逾期" if overdue else "")
     return {
         "no": str(number),
         "name": blocks.text(c.get("name")),
         "phone": blocks.phone(settings, c.get("phone")),
         "branch": c["owner_branch"],
         "home": f"{c.get('county') or ''}{c.get('township') or ''}" or blocks.DASH,
-        "grade": lead.grade or blocks.DASH,
-        "status": blocks.text(lead.status),
+        "grade": c.get("grade_at") or blocks.DASH,
+        "status": blocks.text(c.get("status_at")),
         "intent": intent or blocks.DASH,
         "last": last_text,
         "next": alert(next_text, overdue),
@@ -108,7 +146,8 @@ def template() -> bytes:
     blocks.frame_title(b, "{{ project }}意向客户清单", "A/B 类客户　截至{{ as_of }}")
     b.text(
         "项目位于{{ place }}。截至{{ as_of }}，各分中心意向本项目的 A/B 类客户共 {{ count }} 人，"
-        "其中 A 类 {{ count_a }} 人、B 类 {{ count_b }} 人（不含已签约、已放弃的客户）。"
+        "其中 A 类 {{ count_a }} 人、B 类 {{ count_b }} 人（不含已签约、已放弃的客户）；"
+        "下次跟进已逾期的 {{ count_overdue }} 人，7 天内到期的 {{ count_soon }} 人。"
     )
     b.tag("if leads")
     b.heading("一、按归属分中心")
@@ -121,10 +160,10 @@ def template() -> bytes:
         ],
         "g in by_branch",
     )
-    b.heading("二、客户明细")
+    b.heading("二、本周要联系的客户")
     b.note(
-        "{{ as_of_note }}{{ phone_note }}按等级、下次跟进日期排列；"
-        "A 类：动机明确、资金到位，约 1 周内可成交。"
+        "{{ as_of_note }}{{ phone_note }}先列下次跟进已逾期的，再列 7 天内到期的，然后是其余客户；"
+        "同一类中 A 类在前，新登记的在前。A 类：动机明确、资金到位，约 1 周内可成交。"
     )
     b.table(
         [
@@ -142,6 +181,14 @@ def template() -> bytes:
         ],
         "l in leads",
     )
+    b.tag("if rest != '0'")
+    b.text(
+        "以上为最需要联系的前 {{ shown }} 位，其余 {{ rest }} 位未列出。全部 {{ count }} 位客户"
+        "见与本文档同名、放在同一文件夹的 Excel 表格（可按分中心、等级、下次跟进日期等筛选）。"
+    )
+    b.tag("else")
+    b.note("与本文档同名、放在同一文件夹的 Excel 表格列出同样的客户，可按分中心、等级等筛选。")
+    b.tag("endif")
     b.tag("else")
     b.notice("截至{{ as_of }}，没有意向本项目的 A/B 类客户。")
     b.tag("endif")

@@ -9,7 +9,8 @@ from typing import Any
 from branchflow.archive.reportdata import ReportData
 from branchflow.config import Settings
 from branchflow.reports import blocks, monthly
-from branchflow.reports.figures import ArchiveFigures, Lead
+from branchflow.reports.figures import ArchiveFigures
+from branchflow.reports.lists import Capped, DueLists, Row
 from branchflow.reports.periods import long_day, meeting_day
 from branchflow.reports.snapshot import MonthSnapshot
 from branchflow.reports.word_style import Col, TemplateBuilder
@@ -31,7 +32,8 @@ def context(
     checks, notes = monthly.compare(last_report, figures.kpis(branch, previous))
     meeting = meeting_day(settings, month)
     as_of = min(meeting, snapshot.now.date())  # a document made before the meeting: until now
-    due, overdue = figures.due_followups(branch, month, as_of)
+    lists = snapshot.due.get(branch) or DueLists(Capped(0), Capped(0))
+    due, overdue = lists.due, lists.overdue
     return {
         **blocks.frame(settings, "例会资料", month.label, snapshot.now),
         "branch": branch,
@@ -48,15 +50,28 @@ def context(
             else f"未找到{branch}{before.label}报送的月报，无法列出{previous.label}的计划事项。"
         ),
         "as_of": long_day(as_of),
-        "due": [_due_row(settings, lead) for lead in due],
-        "overdue": [_due_row(settings, lead, as_of) for lead in overdue],
+        "due_count": str(due.total),
+        "due": [_due_row(settings, row) for row in due.rows],
+        "due_rest": _rest_note(due, "下次跟进日期在本月"),
+        "overdue": [_due_row(settings, row, as_of) for row in overdue.rows],
+        "overdue_rest": _rest_note(overdue, "逾期未跟进"),
         "overdue_note": (
-            f"另有 {len(overdue)} 位客户的下次跟进日期在本月之前、至今未再跟进，"
+            f"另有 {overdue.total} 位客户的下次跟进日期在本月之前、至今未再跟进，"
             "见“逾期未跟进客户”表，请一并安排。"
-            if overdue
+            if overdue.total
             else ""
         ),
     }
+
+
+def _rest_note(found: Capped, what: str) -> str:
+    """Where the customers a capped table leaves out are listed."""
+    if not found.rest:
+        return ""
+    return (
+        f"上表按日期列出前 {len(found.rows)} 位；其余 {found.rest} 位{what}的客户见本分中心"
+        "下发文件夹中的分中心档案（“近期待跟进”表）。"
+    )
 
 
 def hq_block(
@@ -94,22 +109,23 @@ def hq_block(
     }
 
 
-def _due_row(settings: Settings, lead: Lead, as_of: date | None = None) -> dict[str, str]:
-    """A customer to follow up; with `as_of`, how long the follow-up is overdue by then."""
-    c, last = lead.customer, lead.last
-    late = (as_of - lead.next_date).days if as_of and lead.next_date else None
+def _due_row(settings: Settings, c: Row, as_of: date | None = None) -> dict[str, str]:
+    """A customer to follow up (as the archive's due list gives it: grade at the moment, the
+    last follow-up); with `as_of`, how long the follow-up is overdue by then."""
+    late = (as_of - c["next_date"]).days if as_of and c["next_date"] else None
+    visited = c.get("last_date") is not None
     return {
         "late": f"{late} 天" if late is not None else "",
         "name": blocks.text(c.get("name")),
         "phone": blocks.phone(settings, c.get("phone")),
-        "grade": lead.grade or blocks.DASH,
+        "grade": c.get("grade_at") or blocks.DASH,
         "home": f"{c.get('county') or ''}{c.get('township') or ''}" or blocks.DASH,
         "project": blocks.text(c.get("project")),
-        "last": f"{blocks.day(last['date'])}\n{blocks.text(last.get('method'), '')}"
-        if last
+        "last": f"{blocks.day(c['last_date'])}\n{blocks.text(c.get('last_method'), '')}"
+        if visited
         else blocks.DASH,
-        "next": blocks.day(lead.next_date),
-        "staff": blocks.text(last.get("staff") if last else c.get("consultant")),
+        "next": blocks.day(c["next_date"]),
+        "staff": blocks.text(c.get("last_staff") if visited else c.get("consultant")),
     }
 
 
@@ -157,7 +173,7 @@ def template() -> bytes:
     blocks.plan_tables(b, "last.", month="本月")
     b.tag("endif")
     b.heading("四、本月到期跟进客户")
-    b.text("截至{{ as_of }}，下次跟进日期在本月的客户共 {{ due|length }} 人。{{ overdue_note }}")
+    b.text("截至{{ as_of }}，下次跟进日期在本月的客户共 {{ due_count }} 人。{{ overdue_note }}")
     b.tag("if due")
     b.table(
         [
@@ -171,6 +187,9 @@ def template() -> bytes:
         ],
         "d in due",
     )
+    b.tag("if due_rest")
+    b.note("{{ due_rest }}")
+    b.tag("endif")
     b.tag("endif")
     b.tag("if overdue")
     b.heading("逾期未跟进客户", 3)
@@ -187,6 +206,9 @@ def template() -> bytes:
         ],
         "d in overdue",
     )
+    b.tag("if overdue_rest")
+    b.note("{{ overdue_rest }}")
+    b.tag("endif")
     b.tag("endif")
     return b.save()
 

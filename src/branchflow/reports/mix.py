@@ -48,13 +48,29 @@ def income_of(customer: Mapping[str, Any]) -> str:
 
 def customer_mix(customers: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """One row per field: its categories in list order with count and share, 其他 and 未填 last."""
-    rows = list(customers)
-    found: list[tuple[str, Counter[str], tuple[str, ...]]]
-    found = [("月收入", Counter(map(income_of, rows)), INCOME_BUCKETS)]
-    found += [
-        (title, Counter(counted_as(c.get(key), choices) for c in rows), choices)
-        for title, key, choices in LISTED
-    ]
+    stored: dict[str, Counter[Any]] = {key: Counter() for _, key, _ in LISTED}
+    stored["income"] = Counter()
+    for c in customers:
+        for _, key, _ in LISTED:
+            stored[key][c.get(key)] += 1
+        bounds = (c.get("monthly_income_low"), c.get("monthly_income_high"))
+        stored["income"][(*bounds, c.get("monthly_income"))] += 1
+    return counted_mix(stored)
+
+
+def counted_mix(stored: Mapping[str, Counter[Any]]) -> list[dict[str, str]]:
+    """customer_mix from counts of stored values (the archive's aggregates.customer_mix): per
+    field key, value → customers; for "income", (low, high, value) → customers."""
+    income: Counter[str] = Counter()
+    for (low, high, value), count in stored.get("income", Counter()).items():
+        keys = {"monthly_income_low": low, "monthly_income_high": high, "monthly_income": value}
+        income[income_of(keys)] += count
+    found: list[tuple[str, Counter[str], tuple[str, ...]]] = [("月收入", income, INCOME_BUCKETS)]
+    for title, key, choices in LISTED:
+        counts: Counter[str] = Counter()
+        for value, count in stored.get(key, Counter()).items():
+            counts[counted_as(value, choices)] += count
+        found.append((title, counts, choices))
     return [{"field": title, "parts": _parts(counts, order)} for title, counts, order in found]
 
 

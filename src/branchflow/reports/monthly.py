@@ -36,11 +36,7 @@ def context(
         "check_notes": notes,
         "basis": BASIS,
         "next_label": month.shift(1).label,
-        "mix": mix.customer_mix(
-            c
-            for c in figures.by_branch.get(branch, ())
-            if c["registered_on"] is not None and c["registered_on"] <= month.last
-        ),
+        "mix": mix.counted_mix(figures.mix(branch)),
         "mix_basis": mix.BASIS,
         **charts(figures, branch, snapshot),
     }

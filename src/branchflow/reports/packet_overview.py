@@ -171,29 +171,24 @@ def _merchant_row(
 def _archive_row(
     settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures, branch: str
 ) -> dict[str, Any]:
-    month, tz = snapshot.month, settings.timezone
-    start, end = month.start(tz), month.end(tz)
-    changes = [
-        h for h in snapshot.history if h["branch"] == branch and start <= h["changed_at"] < end
-    ]
+    month = snapshot.month
+    fields, changed = snapshot.changes.by_branch.get(branch, (0, 0))
     return {
         "branch": branch,
-        "new": str(len(figures.new_customers(branch, month))),
-        "changed": str(len({h["customer_id"] for h in changes})),
-        "fields": str(len(changes)),
-        "visits": str(len(figures.followups_in(branch, month))),
+        "new": str(figures.new_count(branch, month)),
+        "changed": str(changed),
+        "fields": str(fields),
+        "visits": str(figures.followups_count(branch, month)),
     }
 
 
 def _conflict_row(
     settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures, branch: str
 ) -> dict[str, Any]:
-    month, tz = snapshot.month, settings.timezone
-    found = [c for c in snapshot.conflicts if month.start(tz) <= c["detected_at"] < month.end(tz)]
     return {
         "branch": branch,
-        "owner": str(sum(c["owner_branch"] == branch for c in found)),
-        "claimant": str(sum(c["claimant_branch"] == branch for c in found)),
+        "owner": str(snapshot.conflicts.owner[branch]),
+        "claimant": str(snapshot.conflicts.claimant[branch]),
     }
 
 

@@ -15,7 +15,6 @@ from branchflow.reports.snapshot import MonthSnapshot
 from branchflow.reports.word_style import Col, TemplateBuilder
 from branchflow.templates.definitions import CUSTOMER_FIELDS, TEMPLATES
 
-MAX_CHANGES = 300  # rows of field changes listed; the master archive workbook has them all
 INTENT_KEYS = (
     "intent_ratio",
     "intent_places",
@@ -236,24 +235,22 @@ def merchants_template(b: TemplateBuilder) -> None:
 
 
 def changes(settings: Settings, snapshot: MonthSnapshot, figures: ArchiveFigures) -> dict[str, Any]:
-    month, tz = snapshot.month, settings.timezone
-    start, end = month.start(tz), month.end(tz)
-    found = [h for h in snapshot.history if start <= h["changed_at"] < end]
+    month, changes = snapshot.month, snapshot.changes
     per_branch = [
         {
             "branch": branch,
-            "new": str(len(figures.new_customers(branch, month))),
-            "changed": str(len({h["customer_id"] for h in found if h["branch"] == branch})),
-            "fields": str(sum(h["branch"] == branch for h in found)),
-            "visits": str(len(figures.followups_in(branch, month))),
+            "new": str(figures.new_count(branch, month)),
+            "changed": str(changes.by_branch.get(branch, (0, 0))[1]),
+            "fields": str(changes.by_branch.get(branch, (0, 0))[0]),
+            "visits": str(figures.followups_count(branch, month)),
         }
         for branch in settings.branch_names
     ]
-    shown = found[-MAX_CHANGES:]
+    shown = changes.latest
     note = (
-        f"本月共 {len(found)} 项变动，仅列出最近 {MAX_CHANGES} 项；全部记录见客户总档案。"
-        if len(found) > MAX_CHANGES
-        else f"本月共 {len(found)} 项资料变动。"
+        f"本月共 {changes.total} 项变动，仅列出最近 {len(shown)} 项；全部记录见客户总档案。"
+        if changes.total > len(shown)
+        else f"本月共 {changes.total} 项资料变动。"
     )
     rows = [
         {
@@ -295,22 +292,30 @@ def changes_template(b: TemplateBuilder) -> None:
 
 
 def conflicts(settings: Settings, snapshot: MonthSnapshot) -> dict[str, Any]:
-    month, tz = snapshot.month, settings.timezone
-    names = {c["id"]: c["name"] for c in snapshot.customers}
-    found = [c for c in snapshot.conflicts if month.start(tz) <= c["detected_at"] < month.end(tz)]
+    found = snapshot.conflicts.first
     rows = [
         {
             "at": blocks.day(c["detected_at"].date()),
             "phone": blocks.phone(settings, c["phone"]),
-            "customer": blocks.text(names.get(c["customer_id"])),
+            "customer": blocks.text(c.get("customer_name")),
             "owner": f"{c['owner_branch']}\n{blocks.day(c['owner_registered_on'])}",
             "claimant": f"{c['claimant_branch']}\n{blocks.day(c['claimant_registered_on'])}",
             "result": _conflict_result(c),
             "source": source_text(c["claimant_branch"], c["detected_at"], c.get("cell")),
         }
-        for c in found
+        for c in found.rows
     ]
-    return {"rows": rows, "protection_days": str(settings.protection_days)}
+    rest = (
+        f"以下列出最早发现的 {len(rows)} 起，其余 {found.rest} 起见客户总档案“撞单记录”。"
+        if found.rest
+        else ""
+    )
+    return {
+        "rows": rows,
+        "count": str(found.total),
+        "rest_note": rest,
+        "protection_days": str(settings.protection_days),
+    }
 
 
 def _conflict_result(c: dict[str, Any]) -> str:
@@ -336,7 +341,8 @@ def conflicts_template(b: TemplateBuilder) -> None:
     b.heading("{{ no.conflicts }}、撞单记录")
     b.tag("if conflicts.rows")
     b.text(
-        "本月发现撞单 {{ conflicts.rows|length }} 起（保护期 {{ conflicts.protection_days }} 天）。"
+        "本月发现撞单 {{ conflicts.count }} 起（保护期 {{ conflicts.protection_days }} 天）。"
+        "{{ conflicts.rest_note }}"
     )
     b.table(
         [

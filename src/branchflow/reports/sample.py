@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from branchflow.archive.documents import BranchMonth, MonthChanges
 from branchflow.archive.reportdata import ReportData
-from branchflow.archive.schema import CUSTOMER_KEYS
 from branchflow.config import Settings
+from branchflow.reports.lists import Capped, DueLists, LeadList
 from branchflow.reports.periods import Month, Week, weeks_overlapping
-from branchflow.reports.snapshot import MonthSnapshot, WeekSnapshot
+from branchflow.reports.snapshot import MonthConflicts, MonthSnapshot, WeekSnapshot
 from branchflow.templates.definitions import KPIS
 
 PHONES = ("13800000001", "13800000002")
@@ -20,51 +22,40 @@ def month_snapshot(settings: Settings, month: Month, filled: bool = True) -> Mon
     now = datetime.combine(month.last, time(12), tzinfo=settings.timezone)
     weeks = weeks_overlapping(month)
     if not filled:
-        return MonthSnapshot(month, now, [], [], [], [], {}, {}, {}, None, weeks)
+        conflicts = MonthConflicts(Capped(settings.list_rows))
+        nothing = MonthChanges({}, 0, ())
+        return MonthSnapshot(month, now, {}, {}, nothing, conflicts, {}, {}, {}, {}, None, weeks)
     branch = settings.branch_names[0]
     project = settings.projects[0].name if settings.projects else "示例项目"
-    customers = [_customer(n, branch, project, month) for n in (1, 2)]
-    followups = [_followup(n, branch, month) for n in (1, 2)]
+    people = [_standing(n, branch, project, month) for n in (1, 2)]
     moment = datetime.combine(month.day(10), time(9), tzinfo=settings.timezone)
-    history = [
-        {
-            "customer_id": 1,
-            "field": "grade",
-            "old_value": "C",
-            "new_value": "A",
-            "file_id": 1,
-            "changed_at": moment,
-            "branch": branch,
-            "phone": PHONES[0],
-            "name": "示例客户1",
-            "owner_branch": branch,
-            "source_file": "客户档案.xlsx",
-        },
-    ]
-    conflict = {
-        "id": 1,
+    change = {
         "customer_id": 1,
+        "field": "grade",
+        "old_value": "C",
+        "new_value": "A",
+        "file_id": 1,
+        "changed_at": moment,
+        "branch": branch,
         "phone": PHONES[0],
+        "name": "示例客户1",
         "owner_branch": branch,
-        "claimant_branch": settings.branch_names[-1],
-        "owner_registered_on": month.first,
-        "claimant_registered_on": month.day(9),
-        "file_id": 2,
-        "cell": "客户档案!C5",
-        "detected_at": moment,
-        "within_protection": True,
-        "resolution": "kept_by_owner",
-        "repeat": False,
-        "source_file": "客户档案.xlsx",
-        "masked_phone": "138****0001",
     }
+    conflicts = MonthConflicts(Capped(1))  # two, one shown: the note on the rest is tried too
+    for n in (1, 2):
+        conflicts.add(_conflict(settings, branch, month, moment, n))
+    due = DueLists(Capped(1), Capped(1))
+    for person in people:
+        due.due.add(person)
+        due.overdue.add({**person, "next_date": month.first - timedelta(days=3)})
     return MonthSnapshot(
         month=month,
         now=now,
-        customers=customers,
-        followups=followups,
-        conflicts=[conflict],
-        history=history,
+        figures={month.key: {branch: _branch_month()}},
+        mix={branch: _mix()},
+        changes=MonthChanges({branch: (1, 1)}, 1, (change,)),
+        conflicts=conflicts,
+        due={branch: due},
         monthly={
             m.key: {branch: _monthly(branch, m)} for m in (month.shift(-2), month.shift(-1), month)
         },
@@ -125,47 +116,75 @@ def matrix(settings: Settings, month: Month) -> list[Any]:
     return rows
 
 
-def _customer(n: int, branch: str, project: str, month: Month) -> dict[str, Any]:
-    values: dict[str, Any] = dict.fromkeys(CUSTOMER_KEYS)
-    values.update(
-        id=n,
-        name=f"示例客户{n}",
-        phone=PHONES[n - 1],
-        county="湄潭县",
-        township="永兴镇",
-        grade="AB"[n - 1],
-        registered_on=month.day(n),
-        project=project,
-        status="意向",
-        consultant="示例顾问",
-        unit_type="三室两厅",
-        area=120.0,
-        budget=50.0,
-        owner_branch=branch,
-        first_registered_on=month.day(n),
-        owned_since=month.day(n),
-        masked_phone=False,
-        source_file="客户档案.xlsx",
-    )
-    return values
+def lead_list(settings: Settings, month: Month, filled: bool = True) -> LeadList:
+    """A project's leads: two, one shown (so the note on the rest is tried too)."""
+    project = settings.projects[0].name if settings.projects else "示例项目"
+    found = LeadList(project, Capped(1))
+    if filled:
+        people = [_standing(n, settings.branch_names[0], project, month) for n in (1, 2)]
+        for _ in found.through({**p, "urgency": n} for n, p in enumerate(people)):
+            pass
+    return found
 
 
-def _followup(n: int, branch: str, month: Month) -> dict[str, Any]:
+def _standing(n: int, branch: str, project: str, month: Month) -> dict[str, Any]:
+    """A customer as the archive's lists give one: as at a moment, with the last follow-up."""
+    return {
+        "id": n,
+        "name": f"示例客户{n}",
+        "phone": PHONES[n - 1],
+        "owner_branch": branch,
+        "county": "湄潭县",
+        "township": "永兴镇",
+        "project": project,
+        "unit_type": "三室两厅",
+        "area": 120.0,
+        "budget": 50.0,
+        "registered_on": month.day(n),
+        "consultant": "示例顾问",
+        "grade_at": "AB"[n - 1],
+        "status_at": "意向",
+        "project_at": project,
+        "last_date": month.day(2),
+        "last_method": "电话",
+        "last_content": "示例跟进",
+        "last_staff": "示例顾问",
+        "next_date": month.day(20),
+    }
+
+
+def _branch_month() -> BranchMonth:
+    return BranchMonth(2, {("湄潭县", "永兴镇"): 2}, 2, {"A": 1, "B": 1})
+
+
+def _mix() -> dict[str, Counter[Any]]:
+    return {
+        "payment": Counter({"商业贷款": 2}),
+        "purpose": Counter({"自住": 1, "投靠子女": 1}),
+        "channel": Counter({None: 2}),
+        "income": Counter({(8000.0, 12000.0, 10000.0): 1, (None, None, None): 1}),
+    }
+
+
+def _conflict(
+    settings: Settings, branch: str, month: Month, moment: datetime, n: int
+) -> dict[str, Any]:
     return {
         "id": n,
         "customer_id": n,
-        "phone": PHONES[n - 1],
-        "date": month.day(2),
-        "method": "电话",
-        "content": "示例跟进",
-        "grade_after": None,
-        "next_date": month.day(20),
-        "staff": "示例顾问",
-        "branch": branch,
-        "cell": "",
         "customer_name": f"示例客户{n}",
+        "phone": PHONES[n - 1],
         "owner_branch": branch,
-        "source_file": "客户档案.xlsx",
+        "claimant_branch": settings.branch_names[-1],
+        "owner_registered_on": month.first,
+        "claimant_registered_on": month.day(9),
+        "file_id": 2,
+        "cell": "客户档案!C5",
+        "detected_at": moment,
+        "within_protection": True,
+        "resolution": "kept_by_owner",
+        "repeat": False,
+        "masked_phone": f"138****000{n}",
     }
 
 

@@ -45,6 +45,7 @@ _FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 SUPERSEDED: dict[str, frozenset[str]] = {
     "例会资料.docx": frozenset(
         {
+            "6ae392e75b1d6cf3157946293b699ab69e9d49011fff8ec6bc7851d0c61b974c",
             "ab4302e6a6e011fb8b206e446b34371685173d7466f669e054fcacb56ceb6961",
         }
     ),
@@ -70,11 +71,13 @@ SUPERSEDED: dict[str, frozenset[str]] = {
     ),
     "部门资料包.docx": frozenset(
         {
+            "33a77d9d57ed7f49678f940097179419eb52b5d9e2b8f19955739df12563c57c",
             "1aaed278573b7ac4e0d8d74d2c8bffcb74cc986f51271105328a980b6a90b3ac",
         }
     ),
     "项目客户清单.docx": frozenset(
         {
+            "4ed716e4dda289558fff52ea885444368da380fddbfba431acfc41772323f541",
             "4765ae53b49831a4a0847f5df2211ce27b3b59e34608f0fb483385b0a5acdf48",
         }
     ),

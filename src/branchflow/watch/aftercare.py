@@ -155,7 +155,8 @@ class Aftercare:
         if not branches:
             return True
         try:
-            result = export_now(self.settings, self.archive, branches)
+            # Every workbook whose content changed: a 撞单 changes the owner's too.
+            result = export_now(self.settings, self.archive, only_changed=True)
         except Exception as exc:
             log.exception("更新客户总档案失败（稍后重试；也可运行 branchflow export）：%s", exc)
             return False

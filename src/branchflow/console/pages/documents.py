@@ -1,6 +1,6 @@
-"""文档: the month's Word documents and PDFs (and the weeks due in it) to download; an admin may
-re-render the month. A download is looked up by name in the folder's own listing, so a request
-never names a path."""
+"""文档: the month's Word documents, PDFs and lead-list workbooks (and the weeks due in it) to
+download; an admin may re-render the month. A download is looked up by name in the folder's own
+listing, so a request never names a path."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from branchflow.console.web import Page, redirect
 from branchflow.errors import BranchflowError
 from branchflow.reports import render_period
 
-SUFFIXES = (".docx", ".pdf")
+SUFFIXES = (".docx", ".pdf", ".xlsx")  # .xlsx: each project's full lead list
 PURPOSES = (  # file-name prefix → who reads it (README "Word documents")
     ("月度工作总结-汇总", "营销中心领导：各分中心对比、排名、未报送"),
     ("月度工作总结-", "销售管理部：该分中心的指标、总结与计划"),
