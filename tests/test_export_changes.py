@@ -153,16 +153,23 @@ def test_the_export_command_rewrites_every_workbook(exported: Settings) -> None:
 
 
 def test_another_store_never_matches_the_stamps(exported: Settings, tmp_path: Path) -> None:
-    """A store replaced by a fresh one that happens to get the same drops: its versions and its
-    identity are its own, so the workbooks are written from it."""
+    """A store replaced by another (a backup restored, one built elsewhere) that happens to hold
+    the same drops: its versions and its identity are its own, so the workbooks are written
+    from it."""
     settings = exported
     stamps = json.loads((settings.archive_dir / STAMPS_NAME).read_text(encoding="utf-8"))
     assert set(stamps) == {MASTER, book(A), book(B)}
-    (settings.store_dir / "branchflow.sqlite3").unlink()
+    other = dataclasses.replace(
+        create_workspace(tmp_path / "other"), now_override=settings.now_override
+    )
+    (other.inbox / A / "东莞.xlsx").write_bytes(FIRST["东莞"])
+    assert run(other) == ["accepted"]
+    store = settings.store_dir / "branchflow.sqlite3"
     for name in ("branchflow.sqlite3-wal", "branchflow.sqlite3-shm"):
         (settings.store_dir / name).unlink(missing_ok=True)
-    drop(settings, A, "东莞.xlsx", [("张一", "13800138001"), ("张二", "13800138002")])
+    store.write_bytes((other.store_dir / "branchflow.sqlite3").read_bytes())
     before = files(settings)
-    assert run(settings) == ["accepted"]
+    with Archive.open(settings) as archive:
+        export_now(settings, archive, only_changed=True)
     assert rewritten(before, settings) == {MASTER, book(A)}
     # 宁波 has nothing in the new store: its old workbook is left as it is (not written)

@@ -108,6 +108,7 @@ def _back_to_0006(conn: Connection) -> None:
         ("customer_history", "source"),
     ):
         conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    conn.execute(text("DROP TABLE content_versions"))  # revision 0008, after 0007
     conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
 
 

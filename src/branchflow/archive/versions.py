@@ -13,12 +13,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
-from branchflow.archive.customers import CustomerChanges
 from branchflow.archive.phonebook import chunks
 from branchflow.archive.schema import content_versions, files, followups
+
+if TYPE_CHECKING:  # customers.py → rulings.py → bump() here: the type only
+    from branchflow.archive.customers import CustomerChanges
 
 
 def bump(conn: Connection, branches: Iterable[str], now: datetime) -> None:
