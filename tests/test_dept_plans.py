@@ -199,10 +199,10 @@ def test_names_default_and_clash(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="部门名称“东莞分中心”与分中心重名"):
         parse_settings(clash, tmp_path)
     reserved = _config(projects=[{"name": "甲", "town": "湄江街道", "marketing": "下发"}])
-    with pytest.raises(ConfigError, match="与 branchflow 自用的文件夹同名"):
+    with pytest.raises(ConfigError, match="自用的子文件夹名"):
         parse_settings(reserved, tmp_path)
     unsafe = _config(projects=[{"name": "甲", "town": "湄江街道", "marketing": "营销/部"}])
-    with pytest.raises(ConfigError, match="不能用于文件名"):
+    with pytest.raises(ConfigError, match="不能用于文件夹名"):
         parse_settings(unsafe, tmp_path)
     with pytest.raises(ConfigError, match=r"\[distribution\] items"):
         parse_settings(_config(distribution={"items": ["archive", "everything"]}), tmp_path)

@@ -170,12 +170,12 @@ def test_inbox_that_vanishes_and_comes_back_is_watched_again(
 def test_a_burst_of_fifty_drops_costs_one_export(
     ws: Settings, drops: list[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    exports: list[set[str] | None] = []
+    exports: list[dict[str, object]] = []
     real_export = aftercare_module.export_now
 
-    def counting_export(settings, archive, branches=None):  # type: ignore[no-untyped-def]
-        exports.append(branches)
-        return real_export(settings, archive, branches)
+    def counting_export(settings, archive, branches=None, **options):  # type: ignore[no-untyped-def]
+        exports.append({"branches": branches, **options})
+        return real_export(settings, archive, branches, **options)
 
     monkeypatch.setattr(aftercare_module, "export_now", counting_export)
     with watcher_thread(ws) as watcher:
@@ -184,7 +184,7 @@ def test_a_burst_of_fifty_drops_costs_one_export(
         wait_for(lambda: len(receipts(ws)) == 50, what="fifty receipts")
         wait_for(lambda: not watcher.aftercare.pending, what="export")
         time.sleep(0.5)
-    assert exports == [{BRANCH}]
+    assert exports == [{"branches": None, "only_changed": True}]  # once, what changed
     assert (ws.archive_dir / "客户总档案.xlsx").is_file()
 
 

@@ -2,22 +2,28 @@
 
 Opening a missing SQLite file creates an empty store; the next export would then overwrite
 客户总档案.xlsx with what little came after. So when the database is missing, or holds no ledger
-at all, while store/originals/ still keeps drops or the master workbook exists, every command
-refuses with one line saying what to do: restore the database, or `branchflow store rebuild`.
+at all, while store/originals/ still keeps drops that were answered or the master workbook
+exists, every command refuses with one line saying what to do: restore the database, or
+`branchflow store rebuild`. An original whose bytes are still waiting in the inbox is no such
+evidence: it is kept before its drop's transaction, so a first drop that failed (a full disk, a
+stop) leaves one behind, and processing it again is all that is needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.engine import URL
 
 from branchflow.archive.db import display_url, is_server, reading
-from branchflow.archive.originals import count_originals
+from branchflow.archive.originals import kept_originals
 from branchflow.archive.schema import files
 from branchflow.config import Settings
 from branchflow.errors import StoreError
+from branchflow.inbox import list_drops
+from branchflow.nofollow import read_drop
 
 
 class LedgerLost(StoreError):
@@ -44,7 +50,7 @@ def refuse_empty_ledger(settings: Settings, engine: Engine, url: URL) -> None:
 
 def _refuse_if_evidence(settings: Settings, what: str) -> None:
     evidence = []
-    kept = count_originals(settings.originals_dir)
+    kept = _answered(settings, kept_originals(settings.originals_dir))
     if kept:
         evidence.append(f"{_shown(settings.originals_dir, settings)}/ 中还保存着 {kept} 个原始文件")
     if settings.master_path.is_file():
@@ -55,6 +61,26 @@ def _refuse_if_evidence(settings: Settings, what: str) -> None:
         f"{what}，但 {'，'.join(evidence)}：数据库可能被误删或清空，为免用空档案覆盖总档案，"
         "本次未运行。请从备份恢复数据库；或运行 branchflow store rebuild 用保存的原始文件重建档案"
     )
+
+
+def _answered(settings: Settings, originals: dict[str, str]) -> int:
+    """How many of the kept originals (sha256 → path) are not the bytes of a file still waiting
+    in the inbox, i.e. were answered and taken out of it."""
+    if not originals:
+        return 0
+    waiting: set[str] = set()
+    ready, _left = list_drops(settings.inbox, set(settings.drop_folders))
+    for path in ready:
+        try:
+            _info, data = read_drop(
+                settings.inbox,
+                path.relative_to(settings.inbox).as_posix(),
+                4 * settings.limits.max_file_bytes,
+            )
+        except OSError:
+            continue
+        waiting.add(hashlib.sha256(data).hexdigest())
+    return sum(1 for sha in originals if sha not in waiting)
 
 
 def _shown(path: Path, settings: Settings) -> str:

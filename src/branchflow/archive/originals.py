@@ -128,6 +128,18 @@ def kept_drops(originals_dir: Path) -> list[KeptDrop]:
     return found
 
 
+def kept_originals(originals_dir: Path) -> dict[str, str]:
+    """The kept originals: sha256 → path relative to the folder (manifests and half-written
+    temp files left out)."""
+    if not originals_dir.is_dir():
+        return {}
+    return {
+        path.name.split(".", 1)[0]: path.relative_to(originals_dir).as_posix()
+        for path in originals_dir.glob("*/*")
+        if not path.name.endswith(MANIFEST_SUFFIX) and not path.name.startswith(_TEMP_PREFIX)
+    }
+
+
 def count_originals(originals_dir: Path) -> int:
     """How many originals are kept (not counting manifests and half-written temp files)."""
     if not originals_dir.is_dir():

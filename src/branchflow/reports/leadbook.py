@@ -18,7 +18,7 @@ from rustpy_xlsxwriter import Format, write_worksheets
 
 from branchflow.archive.leadlists import OVERDUE, SOON
 from branchflow.config import Settings
-from branchflow.errors import BranchflowError
+from branchflow.errors import BranchflowError, OutputError
 from branchflow.exportcells import Column, records
 from branchflow.reports import blocks
 from branchflow.reports.engine import Notes
@@ -54,8 +54,13 @@ def write_lead_book(
     """Write the project's full lead list into `folder`; returns where it went (beside the
     target when the target is open in Excel)."""
     target = folder / f"项目客户清单-{project}.xlsx"
-    folder.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.stem}.tmp.xlsx")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"无法写入 {folder}：{exc.strerror or exc}；请检查磁盘空间和写入权限"
+        ) from exc
     try:
         write_worksheets([(SHEET, _records(settings, leads))], str(temp), **_layout())
     except (OSError, RuntimeError) as exc:
