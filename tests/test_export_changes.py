@@ -173,3 +173,17 @@ def test_another_store_never_matches_the_stamps(exported: Settings, tmp_path: Pa
         export_now(settings, archive, only_changed=True)
     assert rewritten(before, settings) == {MASTER, book(A)}
     # 宁波 has nothing in the new store: its old workbook is left as it is (not written)
+
+
+def test_a_new_protection_rule_rewrites_every_workbook(exported: Settings) -> None:
+    """Every 保护期至 follows [company] protection_days and [conflicts]: a change of the rule is
+    a change of every workbook, though no drop came."""
+    before = files(exported)
+    shorter = dataclasses.replace(exported, protection_days=60)
+    with Archive.open(shorter) as archive:
+        export_now(shorter, archive, only_changed=True)
+    assert rewritten(before, exported) == {MASTER, book(A), book(B)}
+    before = files(exported)
+    with Archive.open(shorter) as archive:
+        result = export_now(shorter, archive, only_changed=True)
+    assert rewritten(before, exported) == set() and len(result.unchanged) == 3

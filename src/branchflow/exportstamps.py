@@ -93,6 +93,7 @@ class VersionedSource(Protocol):
     rows (customers and follow-ups) a workbook will hold: the archive's ExportRows."""
 
     def versions(self) -> Mapping[str, str]: ...
+    def rules(self) -> str: ...
     def row_count(self, branch: str | None = None) -> int: ...
 
 
@@ -103,7 +104,10 @@ class Stamps:
     def __init__(self, folder: Path, layout: Iterable[str], source: object) -> None:
         self.kept = ExportStamps.load(folder)
         self.layout = tuple(layout)
-        self.versions = source.versions() if isinstance(source, VersionedSource) else None
+        self.versions: Mapping[str, str] | None = None
+        if isinstance(source, VersionedSource):
+            self.layout += (source.rules(),)
+            self.versions = source.versions()
 
     def of(self, branch: str | None) -> str | None:
         return None if self.versions is None else stamp(self.layout, self.versions, branch)

@@ -235,6 +235,11 @@ class ExportRows:
         """Each branch's content version and the store's identity (archive/versions.py)."""
         return read_versions(self._conn)
 
+    def rules(self) -> str:
+        """The rules every workbook's values follow beyond the stored data: the protection rule
+        (every 保护期至), so that a change of [conflicts] or protection_days rewrites them all."""
+        return repr(self._rule)
+
     def row_count(self, branch: str | None = None) -> int:
         """Customers and follow-ups a workbook of `branch` (None: the master) will list."""
         owned = select(func.count()).select_from(customers)
