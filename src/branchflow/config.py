@@ -54,7 +54,7 @@ class Department:
 class Distribution:
     """What each branch's 下发/<YYYY-MM>/ folder receives ([distribution] in branchflow.toml)."""
 
-    items: tuple[str, ...] = ("briefing", "meeting", "plans", "archive")
+    items: tuple[str, ...] = ("briefing", "meeting", "plans", "archive", "leads")
     pdf: bool = True  # a PDF of HQ's briefing beside the docx, where LibreOffice is installed
     due_days: int = 14  # the archive workbook lists follow-ups due within this many days
 
@@ -364,6 +364,7 @@ DISTRIBUTION_ITEMS = {
     "meeting": "例会资料",
     "plans": "部门及项目工作计划",
     "archive": "分中心档案",
+    "leads": "项目客户清单（放入各项目营销部的文件夹）",
 }
 
 

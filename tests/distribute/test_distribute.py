@@ -173,11 +173,12 @@ def test_a_changed_input_rewrites_only_what_it_changes(ws: Settings) -> None:
 def test_dry_run_lists_and_writes_nothing(ws: Settings) -> None:
     report = distribute(ws, PERIOD, dry_run=True, pdf=False)
     assert not (ws.inbox / A / "下发").exists()
-    # 东莞 and 宁波 four files each, the three branches without customers three each
-    assert report.dry_run and len(report.written) == 17
+    # 东莞 and 宁波 four files each, the three branches without customers three each, and each
+    # of the six projects' 营销部 its lead list
+    assert report.dry_run and len(report.written) == 17 + 6
     lines = report.lines(ws.workspace)
     assert lines[0] == f"将新增 inbox/{A}/下发/2026-11/总部月度简报-2026-11.docx"
-    assert lines[-1].startswith("试运行：下发 2026-11 将写入 17 个文件")
+    assert lines[-1].startswith("试运行：下发 2026-11 将写入 23 个文件")
 
 
 def test_files_carry_the_fingerprint_of_their_content(ws: Settings) -> None:
@@ -301,3 +302,42 @@ def test_each_branch_is_notified_of_what_was_put_in_its_folder(ws: Settings) -> 
         rows = archive.outbox.listing()
     assert [(r.channel, r.event, r.scope) for r in rows] == [(f"{A}群", "distributed", A)]
     assert f"inbox/{A}/下发/{PERIOD}/" in rows[0].body and f"例会资料-{A}.docx" in rows[0].body
+
+
+def test_each_project_marketing_folder_receives_its_lead_list(ws: Settings) -> None:
+    """The project's 营销部 gets the 项目客户清单 HQ reads, in its own folder: only customers who
+    intend to buy in that project, phones masked; again only when it changed."""
+    project = ws.projects[0]
+    people = [customer("马丽", "13700000007", project=project.name)]
+    put(
+        ws,
+        A,
+        "意向.xlsx",
+        Filling("customers", {"branch": A, "reporter": "罗明"}, {"customers": people}),
+    )
+    assert [o.status for o in run(ws, "2026-11-06T10:00")] == ["accepted"]
+    distribute(ws, PERIOD, pdf=False)
+    wanted = {}
+    for each in ws.projects:
+        shelf = ws.inbox / each.marketing / "下发" / PERIOD
+        lead_list = f"项目客户清单-{each.name}.docx"
+        assert {p.name for p in shelf.iterdir()} == {lead_list, GUIDE_NAME}
+        wanted[each.name] = texts(shelf / lead_list)
+    assert [p.name for p in ws.projects if "137****0007" in wanted[p.name]] == [project.name]
+    mine = project
+    body = wanted[mine.name]
+    assert f"{mine.name}意向客户清单" in body and "马丽" in body
+    assert "13700000007" not in body  # masked, 前三后四
+    guide = (ws.inbox / mine.marketing / "下发" / PERIOD / GUIDE_NAME).read_text(
+        encoding="utf-8-sig"
+    )
+    assert f"项目客户清单-{mine.name}.docx" in guide
+    assert distribute(ws, PERIOD, pdf=False).written == ()
+
+
+def test_lead_lists_can_be_left_out(ws: Settings) -> None:
+    quiet = dataclasses.replace(
+        ws, distribution=dataclasses.replace(ws.distribution, items=("briefing", "archive"))
+    )
+    distribute(quiet, PERIOD, pdf=False)
+    assert not any((ws.inbox / p.marketing / "下发").exists() for p in ws.projects)

@@ -1,4 +1,5 @@
-"""下发: what HQ, the departments and the project 营销部 send each branch, in its own folder.
+"""下发: what HQ, the departments and the project 营销部 send each branch, in its own folder
+(and each project's 营销部 its 项目客户清单, in its folder).
 
 `inbox/<分中心>/下发/<YYYY-MM>/` receives, as soon as its inputs exist and again whenever they
 change: 总部月度简报 (docx, and a PDF where LibreOffice is installed), 例会资料-<分中心>.docx,
@@ -25,7 +26,7 @@ from branchflow.archive.store import Archive
 from branchflow.config import DISTRIBUTION_DIR, Settings
 from branchflow.distribute import place as files
 from branchflow.distribute.notes import GUIDE_NAME, Change, Shelf, guide_text, read_guide
-from branchflow.distribute.packet import Inputs, Item, items_for, read_inputs
+from branchflow.distribute.packet import Inputs, Item, items_for, project_items, read_inputs
 from branchflow.reports.pdf import convert_to_pdf, find_office
 from branchflow.reports.periods import Month
 
@@ -82,7 +83,7 @@ class DistributionReport:
         else:
             lines.append(
                 f"下发 {months}：写入 {len(self.written)} 个文件，{unchanged} 个没有变化，"
-                f"在各分中心文件夹的 {DISTRIBUTION_DIR}/<月份>/ 中。"
+                f"在各分中心（及项目营销部）文件夹的 {DISTRIBUTION_DIR}/<月份>/ 中。"
             )
         return lines
 
@@ -155,12 +156,20 @@ def _month(
     now = settings.now()
     folders: list[_Folder] = []
     pdfs: list[tuple[_Folder, Item, Placement]] = []
-    for branch in settings.branch_names:
+    receivers = [(b, lambda b=b: items_for(inputs, b, now.date())) for b in settings.branch_names]
+    receivers += [
+        (p.marketing, lambda p=p: project_items(inputs, p))
+        for p in settings.projects
+        if p.marketing
+    ]
+    for branch, find in receivers:
         if not (settings.inbox / branch).is_dir():
             say(f"{branch} 的文件夹 {settings.inbox / branch} 不存在，本次未下发")
             continue
         path = settings.inbox / branch / DISTRIBUTION_DIR / month.key
-        items, absent = items_for(inputs, branch, now.date())
+        items, absent = find()
+        if not items and not absent:
+            continue  # nothing for this folder this month (a project without leads)
         done = [_settle(item, path, branch, month, dry_run, now) for item in items]
         folder = _Folder(branch, path, items, absent, done)
         folders.append(folder)

@@ -15,13 +15,14 @@ from typing import Any
 from branchflow.archive.reportdata import ReportData
 from branchflow.archive.results import LedgerEntry
 from branchflow.archive.store import Archive
-from branchflow.config import Settings
+from branchflow.config import Project, Settings
 from branchflow.distribute import workbook
 from branchflow.distribute.place import fingerprint, stamp_docx
-from branchflow.reports import briefing, load_templates, meeting, plans
+from branchflow.reports import briefing, leads, load_templates, meeting, plans
 from branchflow.reports.blocks import missing_report
 from branchflow.reports.engine import Notes, render_docx
 from branchflow.reports.figures import ArchiveFigures
+from branchflow.reports.lists import LeadList
 from branchflow.reports.periods import Month, long_day, meeting_day
 from branchflow.reports.snapshot import MonthSnapshot, read_month
 
@@ -54,6 +55,13 @@ class Inputs:
     ledger: list[LedgerEntry]
     templates: Mapping[str, bytes]
     _rendered: dict[str, bytes] = field(default_factory=dict)
+    _leads: dict[str, LeadList] | None = None
+
+    def lead_lists(self) -> dict[str, LeadList]:
+        """Every project's lead list for the month, read once (as the month's documents do)."""
+        if self._leads is None:
+            self._leads = leads.read(self.settings, self.archive, self.snapshot)
+        return self._leads
 
     def render(self, template: str, context: Mapping[str, Any], content: str) -> bytes:
         """Render once per content: HQ's briefing is the same document for every branch."""
@@ -100,6 +108,23 @@ def items_for(inputs: Inputs, branch: str, today: date) -> tuple[list[Item], lis
         book = _archive(inputs, branch, today)
         items += [book] if book else []
     return items, absent
+
+
+def project_items(inputs: Inputs, project: Project) -> tuple[list[Item], list[str]]:
+    """What a project's 营销部 receives for the month: its 项目客户清单, the same document HQ
+    reads (who to call this week, phones masked as there; the full list is in the console)."""
+    if "leads" not in inputs.settings.distribution.items:
+        return [], []
+    found = inputs.lead_lists().get(project.name)
+    if found is None:
+        return [], []
+    context = leads.context(inputs.settings, inputs.snapshot, found, project)
+    summary = (
+        f"{inputs.month.label}{project.name}意向客户清单：本周要联系的 A/B 类客户"
+        f"（已逾期的在前），共 {context['count']} 人"
+    )
+    name = leads.file_name(project.name)
+    return [_document(inputs, leads.TEMPLATE, name, context, summary)], []
 
 
 def _document(
