@@ -11,7 +11,6 @@ stop) leaves one behind, and processing it again is all that is needed.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from sqlalchemy import Engine, exists, select
@@ -23,7 +22,7 @@ from branchflow.archive.schema import files
 from branchflow.config import Settings
 from branchflow.errors import StoreError
 from branchflow.inbox import list_drops
-from branchflow.nofollow import read_drop
+from branchflow.intake import examine
 
 
 class LedgerLost(StoreError):
@@ -63,24 +62,19 @@ def _refuse_if_evidence(settings: Settings, what: str) -> None:
     )
 
 
-def _answered(settings: Settings, originals: dict[str, str]) -> int:
-    """How many of the kept originals (sha256 → path) are not the bytes of a file still waiting
-    in the inbox, i.e. were answered and taken out of it."""
+def _answered(settings: Settings, originals: list[str]) -> int:
+    """How many of the kept originals (`ab/<sha256><suffix>`) are not the bytes of a file still
+    waiting in the inbox, i.e. were answered and taken out of it."""
     if not originals:
         return 0
     waiting: set[str] = set()
-    ready, _left = list_drops(settings.inbox, set(settings.drop_folders))
-    for path in ready:
+    now = settings.now()
+    for path in list_drops(settings.inbox, set(settings.drop_folders))[0]:
         try:
-            _info, data = read_drop(
-                settings.inbox,
-                path.relative_to(settings.inbox).as_posix(),
-                4 * settings.limits.max_file_bytes,
-            )
+            waiting.add(examine(path, settings.inbox, settings.limits, now).sha256)
         except OSError:
             continue
-        waiting.add(hashlib.sha256(data).hexdigest())
-    return sum(1 for sha in originals if sha not in waiting)
+    return sum(1 for kept in originals if kept.split("/")[-1].split(".")[0] not in waiting)
 
 
 def _shown(path: Path, settings: Settings) -> str:

@@ -128,27 +128,21 @@ def kept_drops(originals_dir: Path) -> list[KeptDrop]:
     return found
 
 
-def kept_originals(originals_dir: Path) -> dict[str, str]:
-    """The kept originals: sha256 → path relative to the folder (manifests and half-written
-    temp files left out)."""
+def kept_originals(originals_dir: Path) -> list[str]:
+    """The kept originals, as paths relative to the folder (`ab/<sha256><suffix>`), manifests
+    and half-written temp files left out."""
     if not originals_dir.is_dir():
-        return {}
-    return {
-        path.name.split(".", 1)[0]: path.relative_to(originals_dir).as_posix()
+        return []
+    return [
+        path.relative_to(originals_dir).as_posix()
         for path in originals_dir.glob("*/*")
         if not path.name.endswith(MANIFEST_SUFFIX) and not path.name.startswith(_TEMP_PREFIX)
-    }
+    ]
 
 
 def count_originals(originals_dir: Path) -> int:
-    """How many originals are kept (not counting manifests and half-written temp files)."""
-    if not originals_dir.is_dir():
-        return 0
-    return sum(
-        1
-        for path in originals_dir.glob("*/*")
-        if not path.name.endswith(MANIFEST_SUFFIX) and not path.name.startswith(_TEMP_PREFIX)
-    )
+    """How many originals are kept."""
+    return len(kept_originals(originals_dir))
 
 
 def remove_original(originals_dir: Path, relative: str) -> bool:

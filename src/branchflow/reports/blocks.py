@@ -22,6 +22,21 @@ DASH = "—"
 UNFILLED = "（未填写）"
 MONTHLY_TEXTS = ("main_work", "problems", "causes", "support")
 REPORT_NAMES = {**KIND_NAMES, "monthly": "月度工作总结及下月工作计划"}
+# HQ's briefing as the briefing and the 例会资料 show it
+NODE_COLUMNS = (
+    Col("项目", "{{ n.project }}", 40),
+    Col("节点", "{{ n.node }}", 34),
+    Col("日期", "{{ n.date }}", 26, "c"),
+    Col("说明", "{{ n.note }}", 56),
+)
+PROPERTY_COLUMNS = (
+    Col("项目", "{{ p.project }}", 32),
+    Col("户型", "{{ p.unit_type }}", 18),
+    Col("面积", "{{ p.area }}", 22, "c"),
+    Col("可售套数", "{{ p.available }}", 18, "c"),
+    Col("价格区间", "{{ p.price }}", 30, "c"),
+    Col("优惠政策", "{{ p.offers }}", 36),
+)
 
 # ── values ──────────────────────────────────────────────────────────────────────────────────
 

@@ -12,7 +12,7 @@ from branchflow.config import Settings
 from branchflow.reports import blocks, meeting
 from branchflow.reports.periods import Month, long_day, meeting_day
 from branchflow.reports.snapshot import MonthSnapshot
-from branchflow.reports.word_style import Col, TemplateBuilder
+from branchflow.reports.word_style import TemplateBuilder
 
 TEMPLATE = "总部月度简报.docx"
 
@@ -53,12 +53,7 @@ def template() -> bytes:
     b.heading("三、项目营销节点")
     b.tag("if hq.nodes")
     b.table(
-        [
-            Col("项目", "{{ n.project }}", 40),
-            Col("节点", "{{ n.node }}", 34),
-            Col("日期", "{{ n.date }}", 26, "c"),
-            Col("说明", "{{ n.note }}", 56),
-        ],
+        blocks.NODE_COLUMNS,
         "n in hq.nodes",
     )
     b.tag("else")
@@ -67,14 +62,7 @@ def template() -> bytes:
     b.heading("四、在售物业")
     b.tag("if hq.properties")
     b.table(
-        [
-            Col("项目", "{{ p.project }}", 32),
-            Col("户型", "{{ p.unit_type }}", 18),
-            Col("面积", "{{ p.area }}", 22, "c"),
-            Col("可售套数", "{{ p.available }}", 18, "c"),
-            Col("价格区间", "{{ p.price }}", 30, "c"),
-            Col("优惠政策", "{{ p.offers }}", 36),
-        ],
+        blocks.PROPERTY_COLUMNS,
         "p in hq.properties",
     )
     b.tag("else")

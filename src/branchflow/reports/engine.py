@@ -174,12 +174,18 @@ def write_document(target: Path, data: bytes, now: datetime, notes: Notes) -> Pa
         raise OutputError(
             f"无法写入 {target.parent}：{exc.strerror or exc}；请检查磁盘空间和写入权限"
         ) from exc
+    return move_into_place(temp, target, now, notes, "Word")
+
+
+def move_into_place(temp: Path, target: Path, now: datetime, notes: Notes, program: str) -> Path:
+    """Move a written temp file onto `target`; a target held open in `program` (on a Windows
+    share) is left alone and the file goes beside it, which the note says. Returns where."""
     try:
         temp.replace(target)
     except PermissionError:
         beside = target.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}")
         _place(temp, beside)
-        notes(f"{target.name} 正被占用（可能在 Word 中打开），本次另存为 {beside.name}")
+        notes(f"{target.name} 正被占用（可能在 {program} 中打开），本次另存为 {beside.name}")
         return beside
     except OSError as exc:
         temp.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ Word document ([reports] phone_display).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from branchflow.config import Settings
 from branchflow.errors import BranchflowError, OutputError
 from branchflow.exportcells import Column, records
 from branchflow.reports import blocks
-from branchflow.reports.engine import Notes
+from branchflow.reports.engine import Notes, move_into_place
 
 SHEET = "意向客户"
 URGENCY = {OVERDUE: "已逾期", SOON: "7天内到期"}
@@ -66,7 +65,7 @@ def write_lead_book(
     except (OSError, RuntimeError) as exc:
         temp.unlink(missing_ok=True)
         raise BranchflowError(f"无法写入 {target}：{exc}；请检查磁盘空间和写入权限") from exc
-    return _place(temp, target, settings.now(), notes)
+    return move_into_place(temp, target, settings.now(), notes, "Excel")
 
 
 def _records(settings: Settings, leads: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -101,14 +100,3 @@ def _layout() -> dict[str, Any]:
         "column_formats": {SHEET: formats},
         "autofilter": {SHEET: True},
     }
-
-
-def _place(temp: Path, target: Path, now: datetime, notes: Notes) -> Path:
-    try:
-        temp.replace(target)
-    except PermissionError:  # open in Excel on a Windows share
-        beside = target.with_name(f"{target.stem}-{now:%Y%m%d-%H%M%S}{target.suffix}")
-        temp.replace(beside)
-        notes(f"{target.name} 正被占用（可能在 Excel 中打开），本次另存为 {beside.name}")
-        return beside
-    return target

@@ -224,24 +224,12 @@ def _hq(b: TemplateBuilder) -> None:
     b.text("{{ hq.key_work }}")
     b.heading("项目营销节点", 3)
     b.table(
-        [
-            Col("项目", "{{ n.project }}", 40),
-            Col("节点", "{{ n.node }}", 34),
-            Col("日期", "{{ n.date }}", 26, "c"),
-            Col("说明", "{{ n.note }}", 56),
-        ],
+        blocks.NODE_COLUMNS,
         "n in hq.nodes",
     )
     b.heading("在售物业", 3)
     b.table(
-        [
-            Col("项目", "{{ p.project }}", 32),
-            Col("户型", "{{ p.unit_type }}", 18),
-            Col("面积", "{{ p.area }}", 22, "c"),
-            Col("可售套数", "{{ p.available }}", 18, "c"),
-            Col("价格区间", "{{ p.price }}", 30, "c"),
-            Col("优惠政策", "{{ p.offers }}", 36),
-        ],
+        blocks.PROPERTY_COLUMNS,
         "p in hq.properties",
     )
     b.tag("endif")
